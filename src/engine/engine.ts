@@ -1,0 +1,259 @@
+import { copy } from '../checkin/copy.ts';
+import { resourcesFor } from '../checkin/resources.ts';
+import { cleanName } from '../checkin/text.ts';
+import { errorFields } from '../ops/log.ts';
+import type { OutboxRow } from '../store/repo.ts';
+import * as checkin from './checkin.ts';
+import { type Ctx, type EngineDeps, para, say, sayText, type Work } from './context.ts';
+import * as onboarding from './onboarding.ts';
+import { type Rendered, renderOutbox } from './render.ts';
+import * as settings from './settings.ts';
+import type { ChatRef, Inbound, Outbound, OutboundMessage } from './types.ts';
+
+/** Commands a person can use before onboarding is finished. */
+const BEFORE_ONBOARDING = new Set(['start', 'help', 'privacy', 'support', 'delete']);
+const ONBOARDING_ACTIONS = new Set(['role', 'zone', 'zonetext', 'safe', 'delete']);
+
+/** Known commands; anything else gets a kind "I don't know that one". */
+const COMMANDS: Record<string, (ctx: Ctx, args: string) => void> = {
+  start: onboarding.start,
+  join: onboarding.join,
+  pair: onboarding.pair,
+  checkin: checkin.startCheckin,
+  status: settings.status,
+  pause: settings.pause,
+  resume: settings.resume,
+  history: settings.history,
+  export: settings.exportData,
+  clear: settings.clear,
+  unpair: settings.unpair,
+  delete: settings.deleteMe,
+  privacy: settings.privacy,
+  support: settings.supportNow,
+  help: settings.help,
+};
+
+/** The commands a platform should advertise, with their one-line descriptions. */
+export const COMMAND_LIST = copy.help.commands.map(([cmd, what]) => ({
+  name: cmd.slice(1),
+  description: what,
+}));
+
+/**
+ * The platform-free conversation engine. Adapters hand it Inbound updates and render the
+ * Outbound replies; everything for anyone else goes through the outbox.
+ */
+export class Engine {
+  constructor(readonly deps: EngineDeps) {}
+
+  /** Applies one inbound update exactly once and returns the replies to its actor. */
+  handle(inbound: Inbound): Outbound[] {
+    return (
+      this.#unit((w) => {
+        if (!w.repo.recordInbound(`${inbound.actor.platform}:${inbound.dedupeKey}`, w.now)) return [];
+        return route(w, inbound);
+      }) ?? [errorReply(inbound.chat)]
+    );
+  }
+
+  /** Opens a couple's round for an occurrence (the scheduler's entry); idempotent per occurrence key. */
+  openRound(coupleId: number, occurrenceKey: string): { roundId: number; created: boolean } | null {
+    return (
+      this.#unit((w) => {
+        const couple = w.repo.couple(coupleId);
+        if (couple?.status !== 'active') return null;
+        const open = w.repo.openRoundOf(couple.id);
+        if (open) return { roundId: open.id, created: false };
+        const { round, created } = checkin.openRound(w, couple, occurrenceKey, null);
+        return { roundId: round.id, created };
+      }) ?? null
+    );
+  }
+
+  /** The deadline of a round (the scheduler calls it); a no-op for rounds no longer open. */
+  closeRound(roundId: number): boolean {
+    return this.#unit((w) => checkin.closeRound(w, roundId)) ?? false;
+  }
+
+  /** Renders an outbox row for sending now, or says why it should not be sent. */
+  renderOutbox(id: number): Rendered {
+    const w = this.#work();
+    const row = w.repo.outboxRow(id);
+    if (!row) return { cancel: 'no-row' };
+    return renderOutbox(w, row);
+  }
+
+  /** Outbox rows waiting to be sent, oldest first. */
+  pendingOutbox(limit?: number): OutboxRow[] {
+    return this.deps.repo.pendingOutbox(limit);
+  }
+
+  /** An adapter reports the platform id of a message it sent in a check-in, for /clear. */
+  noteSent(to: ChatRef, messageId: string, roundId: number): void {
+    if (to.kind !== 'private') return;
+    const member = this.deps.repo.memberByPlatform(to.platform, to.chatId);
+    if (member) this.deps.repo.noteSent(member.id, roundId, to.chatId, messageId, this.deps.clock());
+  }
+
+  #work(): Work {
+    return { deps: this.deps, repo: this.deps.repo, now: this.deps.clock(), queued: [], after: [] };
+  }
+
+  // One transaction per unit of work. A thrown error rolls everything back (the inbound key
+  // included, so a redelivery retries) and reaches nobody: it is logged by kind only.
+  #unit<T>(fn: (w: Work) => T): T | undefined {
+    const w = this.#work();
+    let result: T;
+    try {
+      result = this.deps.repo.transaction(() => fn(w));
+    } catch (error) {
+      this.deps.log.error('unit-failed', errorFields(error));
+      return undefined;
+    }
+    for (const hook of w.after) hook();
+    if (w.queued.length > 0) this.deps.onOutbox?.(w.queued);
+    return result;
+  }
+}
+
+function errorReply(chat: ChatRef): OutboundMessage {
+  return { type: 'message', to: chat, kind: 'reply', paragraphs: [para(copy.somethingWrong)], private: true };
+}
+
+function plain(chat: ChatRef, ...lines: string[]): OutboundMessage[] {
+  return [{ type: 'message', to: chat, kind: 'reply', paragraphs: lines.map((l) => para(l)), private: true }];
+}
+
+function route(w: Work, inbound: Inbound): Outbound[] {
+  const { actor, chat } = inbound;
+  if (chat.kind === 'group') {
+    // Check-ins are private. Commands get a pointer; chatter and stray buttons get nothing.
+    return inbound.kind === 'command' ? plain(chat, copy.groupPointer) : [];
+  }
+  let member = w.repo.memberByPlatform(actor.platform, actor.userId);
+  if (!member) {
+    if (inbound.kind === 'command' && (inbound.name === 'start' || inbound.name === 'join')) {
+      member = w.repo.createMember(
+        actor.platform,
+        actor.userId,
+        cleanName(actor.displayName),
+        actor.locale ?? null,
+      );
+      w.repo.audit('member-created', w.now, { memberId: member.id });
+    } else if (inbound.kind === 'command' && inbound.name === 'support') {
+      return plain(
+        chat,
+        ...copy.support.resources(resourcesFor(w.deps.resources, null)),
+        copy.support.notShared,
+      );
+    } else if (inbound.kind === 'command' && (inbound.name === 'privacy' || inbound.name === 'help')) {
+      return plain(chat, ...copy.privacy, copy.startFirst);
+    } else {
+      return plain(chat, copy.startFirst);
+    }
+  }
+  if (member.unreachableAt !== null) member = w.repo.updateMember(member.id, { unreachableAt: null });
+  const ctx: Ctx = { ...w, member, chat, out: [] };
+  if (inbound.kind === 'choice' && inbound.messageId) ctx.origin = inbound.messageId;
+
+  switch (inbound.kind) {
+    case 'command':
+      command(ctx, inbound.name.toLowerCase(), inbound.args);
+      break;
+    case 'text':
+      text(ctx, inbound.text);
+      break;
+    case 'choice':
+    case 'form':
+      choice(ctx, inbound.token, inbound.kind === 'form' ? inbound.text : null);
+      break;
+  }
+  return ctx.out;
+}
+
+function command(ctx: Ctx, name: string, args: string): void {
+  // /join during onboarding just remembers the code, like a deep link.
+  const step = onboarding.onboardingStep(ctx);
+  if (step && name === 'join') return onboarding.start(ctx, args);
+  if (step && !BEFORE_ONBOARDING.has(name)) {
+    sayText(ctx, copy.onboarding.finishFirst);
+    return onboarding.showOnboardingStep(ctx, step);
+  }
+  const handler = COMMANDS[name];
+  if (!handler) return sayText(ctx, copy.unknownCommand);
+  handler(ctx, args);
+}
+
+function text(ctx: Ctx, body: string): void {
+  if (onboarding.onboardingStep(ctx)) return onboarding.onboardingText(ctx, body);
+  const conv = ctx.repo.conversation(ctx.member);
+  if (conv?.step === 'checkin:question' && conv.roundId !== null && conv.questionId !== null) {
+    return checkin.answerText(ctx, conv.roundId, conv.questionId, body);
+  }
+  if (conv && conv.step !== 'checkin:question') return sayText(ctx, copy.useButtons);
+  sayText(ctx, copy.nothingAsked);
+}
+
+function choice(ctx: Ctx, token: string, formText: string | null): void {
+  const verified = ctx.deps.tokens.verify(ctx.member.id, token);
+  if (!verified) return say(ctx, [para(copy.checkin.closed)], { replace: true });
+  const { action, args } = verified;
+  const step = onboarding.onboardingStep(ctx);
+  if (step && !ONBOARDING_ACTIONS.has(action)) {
+    sayText(ctx, copy.onboarding.finishFirst);
+    return onboarding.showOnboardingStep(ctx, step);
+  }
+  const id = Number(args[0]);
+  const q = args[1] ?? '';
+  const yes = args[0] === 'y';
+  switch (action) {
+    case 'role':
+    case 'zone':
+    case 'safe':
+      if (!onboarding.onboardingChoice(ctx, action, args[0] ?? '')) {
+        sayText(ctx, copy.checkin.staleButton);
+        onboarding.showOnboardingStep(ctx, step ?? 'onboarding:role');
+      }
+      return;
+    case 'zonetext':
+      if (formText !== null && step) return onboarding.onboardingText(ctx, formText);
+      return sayText(ctx, copy.checkin.staleGeneric);
+    case 'join':
+      return onboarding.joinChoice(ctx, yes);
+    case 'start': {
+      const round = ctx.repo.round(id);
+      return round ? checkin.resume(ctx, round) : say(ctx, [para(copy.checkin.closed)], { replace: true });
+    }
+    case 'ans':
+      return checkin.answerChoice(ctx, id, q, args[2] ?? '');
+    case 'txt':
+      return formText === null ? checkin.continueRound(ctx, id) : checkin.answerText(ctx, id, q, formText);
+    case 'skip':
+      return checkin.skip(ctx, id, q);
+    case 'help':
+      return checkin.support(ctx, Number.isInteger(id) ? id : null);
+    case 'cont':
+      return checkin.continueRound(ctx, id);
+    case 'open':
+      return checkin.openAnswer(ctx, id, q);
+    case 'share':
+      return checkin.share(ctx, id, q, false);
+    case 'share2':
+      return checkin.share(ctx, id, q, true);
+    case 'priv':
+      return checkin.keepPrivate(ctx, id, q);
+    case 'edit':
+      return checkin.editAnswer(ctx, id, q);
+    case 'back':
+      return checkin.backToReview(ctx, id);
+    case 'send':
+      return checkin.submit(ctx, id);
+    case 'rel':
+      return checkin.release(ctx, id, args[1] === 'y');
+    case 'unpair':
+    case 'delete':
+      return settings.confirmed(ctx, action, yes);
+    default:
+      return say(ctx, [para(copy.checkin.closed)], { replace: true });
+  }
+}

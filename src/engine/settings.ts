@@ -1,0 +1,271 @@
+import { copy, weekdayNames } from '../checkin/copy.ts';
+import { formatWhen, parsePause } from '../checkin/schedule.ts';
+import { findQuestion } from '../checkin/templates.ts';
+import type { Segment } from '../checkin/types.ts';
+import { visibleHistory } from '../checkin/visibility.ts';
+import type { CoupleRow } from '../store/repo.ts';
+import { abandonOpenRound } from './checkin.ts';
+import {
+  bold,
+  type Ctx,
+  code,
+  italic,
+  para,
+  queue,
+  quote,
+  resourceParagraphs,
+  say,
+  sayText,
+} from './context.ts';
+import { INDEFINITE, isPaused, partnerOf, scheduleOf } from './couples.ts';
+import { nextCheckinText, notifyPairingEnded } from './onboarding.ts';
+
+const HISTORY_ROUNDS = 5;
+
+/** /status: paired or not, the rhythm, the next check-in, a pause, an open round. */
+export function status(ctx: Ctx): void {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  const lines: string[] = [];
+  if (!couple) lines.push(copy.status.notPaired);
+  else {
+    lines.push(couple.kind === 'pair' ? copy.status.paired : copy.status.solo);
+    const partner = partnerOf(couple, ctx.member.id);
+    if (partner !== null && ctx.repo.member(partner)?.unreachableAt)
+      lines.push(copy.status.partnerUnreachable);
+    const s = scheduleOf(couple);
+    lines.push(
+      copy.status.schedule(s.weekdays.map((d) => weekdayNames[d]).join(', '), s.localTime, s.timeZone),
+    );
+    if (isPaused(couple, ctx.now)) lines.push(pausedLine(ctx, couple));
+    else lines.push(copy.status.next(nextCheckinText(ctx, couple, ctx.member)));
+    const open = ctx.repo.openRoundOf(couple.id);
+    if (open) {
+      const sent = ctx.repo.participation(open.id, ctx.member.id)?.submittedAt != null;
+      lines.push(sent ? copy.status.openSent : copy.status.open);
+    }
+  }
+  sayText(ctx, ...lines);
+}
+
+function pausedLine(ctx: Ctx, couple: CoupleRow): string {
+  return couple.pausedUntil === INDEFINITE
+    ? copy.status.pausedIndefinitely
+    : copy.status.pausedUntil(
+        formatWhen(couple.pausedUntil!, ctx.member.timeZone ?? couple.timeZone, ctx.now),
+      );
+}
+
+/** /pause [until …]: quiet for the partner, who sees only that check-ins are paused. */
+export function pause(ctx: Ctx, args: string): void {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  if (!couple) return sayText(ctx, copy.pause.nothingToPause);
+  const zone = ctx.member.timeZone ?? couple.timeZone;
+  const parsed = parsePause(args, ctx.now, zone);
+  if (parsed.kind === 'invalid') return sayText(ctx, copy.pause.invalid);
+  const until = parsed.kind === 'until' ? parsed.until : INDEFINITE;
+  ctx.repo.updateCouple(couple.id, { pausedUntil: until });
+  ctx.repo.audit('paused', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
+  const partner = partnerOf(couple, ctx.member.id);
+  if (partner !== null)
+    queue(ctx, { memberId: partner, kind: 'paused', dedupeKey: `paused:${couple.id}:${ctx.now}` });
+  sayText(
+    ctx,
+    until === INDEFINITE
+      ? copy.pause.pausedIndefinitely
+      : copy.pause.paused(formatWhen(until, zone, ctx.now)),
+    copy.pause.howToResume,
+  );
+}
+
+/** /resume. */
+export function resume(ctx: Ctx): void {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  if (!couple || !isPaused(couple, ctx.now)) return sayText(ctx, copy.pause.notPaused);
+  ctx.repo.updateCouple(couple.id, { pausedUntil: null });
+  ctx.repo.audit('resumed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
+  const partner = partnerOf(couple, ctx.member.id);
+  if (partner !== null)
+    queue(ctx, { memberId: partner, kind: 'resumed', dedupeKey: `resumed:${couple.id}:${ctx.now}` });
+  sayText(ctx, copy.pause.resumed, copy.status.next(nextCheckinText(ctx, couple, ctx.member)));
+}
+
+/** /history: the person's own answers and what they were shown of their partner's, recent first. */
+export function history(ctx: Ctx): void {
+  const ids = ctx.repo.recentRoundIdsOf(ctx.member.id, HISTORY_ROUNDS);
+  if (ids.length === 0) return sayText(ctx, copy.history.none);
+  const paragraphs: Segment[][] = [para(bold(copy.history.heading))];
+  const zone = ctx.member.timeZone ?? 'UTC';
+  for (const { round, answers } of visibleHistory(ctx.repo.roundViews(ids), {
+    kind: 'member',
+    memberId: ctx.member.id,
+  })) {
+    paragraphs.push(para(bold(copy.history.round(formatWhen(round.openedAt, zone, ctx.now)))));
+    const mine = answers.filter((a) => a.memberId === ctx.member.id);
+    const theirs = answers.filter((a) => a.memberId !== ctx.member.id);
+    const line = (who: string, list: typeof answers): Segment[] => {
+      const out: Segment[] = [italic(who)];
+      if (list.length === 0)
+        out.push({ style: 'plain', text: '\n' }, { style: 'plain', text: copy.history.notShown });
+      for (const a of list) {
+        const q = findQuestion(round.template, a.questionId);
+        out.push({ style: 'plain', text: '\n' }, bold(`${q?.label ?? a.questionId}: `));
+        if (a.value === null) out.push(italic(copy.review.skipped));
+        else out.push(quote(a.value, [a.id]));
+        if (a.memberId === ctx.member.id && a.value !== null && !a.shared && round.participants.length > 1) {
+          out.push(italic(` (${copy.history.private})`));
+        }
+      }
+      return out;
+    };
+    paragraphs.push(line(copy.history.you, mine));
+    if (round.participants.length > 1) paragraphs.push(line(copy.history.partner, theirs));
+  }
+  paragraphs.push(para(copy.history.more));
+  say(ctx, paragraphs, { kind: 'summary', protect: true });
+}
+
+/** /export: everything held about the person, as JSON: their own data and what they were shown. */
+export function exportData(ctx: Ctx): void {
+  const m = ctx.member;
+  const ids = ctx.repo.recentRoundIdsOf(m.id, 100_000);
+  const rounds = visibleHistory(ctx.repo.roundViews(ids), { kind: 'member', memberId: m.id }).map(
+    ({ round, answers }) => ({
+      openedAt: new Date(round.openedAt).toISOString(),
+      template: round.template,
+      status: round.status,
+      answers: answers.map((a) => ({
+        by: a.memberId === m.id ? 'you' : 'partner',
+        question: findQuestion(round.template, a.questionId)?.label ?? a.questionId,
+        answer: a.value,
+        shared: a.shared,
+      })),
+    }),
+  );
+  const couple = ctx.repo.activeCoupleOf(m.id);
+  const data = {
+    exportedAt: new Date(ctx.now).toISOString(),
+    you: {
+      platform: m.platform,
+      displayName: ctx.repo.displayName(m),
+      role: m.role,
+      timeZone: m.timeZone,
+      locale: m.locale,
+      joinedAt: new Date(m.createdAt).toISOString(),
+    },
+    checkins: couple
+      ? {
+          kind: couple.kind,
+          template: couple.template,
+          schedule: scheduleOf(couple),
+          pausedUntil: couple.pausedUntil,
+        }
+      : null,
+    consents: ctx.repo.consentsOf(m.id).map((c) => ({
+      scope: c.scope,
+      version: c.version,
+      grantedAt: new Date(c.grantedAt).toISOString(),
+      revokedAt: c.revokedAt ? new Date(c.revokedAt).toISOString() : null,
+    })),
+    rounds,
+  };
+  ctx.repo.audit('exported', ctx.now, { memberId: m.id });
+  say(ctx, [para(copy.exported)], {
+    kind: 'export',
+    attachment: {
+      filename: 'my-check-ins.json',
+      mimeType: 'application/json',
+      data: JSON.stringify(data, null, 2),
+    },
+  });
+}
+
+/** /clear: ask the adapter to delete the bot's messages of the latest check-in. */
+export function clear(ctx: Ctx): void {
+  const { rows } = ctx.repo.latestSent(ctx.member.id);
+  if (rows.length === 0) return sayText(ctx, copy.clear.nothing);
+  ctx.repo.forgetSent(rows.map((r) => r.id));
+  ctx.out.push({ type: 'delete', to: ctx.chat, messageIds: rows.map((r) => r.messageId) });
+  sayText(ctx, copy.clear.done);
+}
+
+/** /unpair: confirm first. */
+export function unpair(ctx: Ctx): void {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  if (couple?.kind !== 'pair') return sayText(ctx, copy.pairing.notPaired);
+  confirm(ctx, 'unpair', copy.pairing.unpairConfirm, copy.pairing.unpairButton);
+}
+
+/** /delete: confirm first. */
+export function deleteMe(ctx: Ctx): void {
+  confirm(ctx, 'delete', copy.deletion.confirm, copy.deletion.button);
+}
+
+function confirm(ctx: Ctx, what: 'unpair' | 'delete', text: string, label: string): void {
+  ctx.repo.setConversation(
+    ctx.member,
+    { step: `${what}:confirm`, roundId: null, questionId: null, draft: null },
+    ctx.now,
+  );
+  const t = ctx.deps.tokens;
+  say(ctx, [para(text)], {
+    kind: 'question',
+    buttons: [
+      [
+        { label, token: t.mint(ctx.member.id, what, 'y') },
+        { label: copy.deletion.cancel, token: t.mint(ctx.member.id, what, 'n') },
+      ],
+    ],
+  });
+}
+
+/** The answer to an unpair or delete confirmation. */
+export function confirmed(ctx: Ctx, what: 'unpair' | 'delete', yes: boolean): void {
+  const step = ctx.repo.conversation(ctx.member)?.step;
+  if (step !== `${what}:confirm`) return say(ctx, [para(copy.checkin.staleGeneric)], { replace: true });
+  ctx.repo.clearConversation(ctx.member.id);
+  if (!yes)
+    return say(ctx, [para(what === 'delete' ? copy.deletion.cancelled : copy.cancelled)], { replace: true });
+  if (what === 'unpair') {
+    endPairing(ctx);
+    return say(ctx, [para(copy.pairing.unpaired)], { replace: true });
+  }
+  endPairing(ctx);
+  const id = ctx.member.id;
+  for (const solo of ctx.repo.soloCouplesOf(id)) ctx.repo.deleteCouple(solo.id);
+  ctx.repo.deleteMember(id);
+  ctx.repo.audit('deleted', ctx.now);
+  // Old copies of the deleted pages (the wrapped key among them) can linger in the WAL.
+  ctx.after.push(() => ctx.repo.store.sqlite.pragma('wal_checkpoint(TRUNCATE)'));
+  say(ctx, [para(copy.deletion.done)], { replace: true });
+}
+
+function endPairing(ctx: Ctx): void {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  if (couple?.kind !== 'pair') return;
+  abandonOpenRound(ctx, couple);
+  ctx.repo.updateCouple(couple.id, { status: 'ended', endedAt: ctx.now });
+  ctx.repo.audit('unpaired', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
+  const partner = partnerOf(couple, ctx.member.id);
+  if (partner !== null) notifyPairingEnded(ctx, couple, partner);
+}
+
+/** /support. */
+export function supportNow(ctx: Ctx): void {
+  say(ctx, resourceParagraphs(ctx, ctx.member), { kind: 'resources' });
+}
+
+/** /privacy. */
+export function privacy(ctx: Ctx): void {
+  say(
+    ctx,
+    copy.privacy.map((l) => para(l)),
+  );
+}
+
+/** /help. */
+export function help(ctx: Ctx): void {
+  const lines: Segment[] = [bold(copy.help.heading)];
+  for (const [cmd, what] of copy.help.commands)
+    lines.push({ style: 'plain', text: '\n' }, code(cmd), { style: 'plain', text: ` — ${what}` });
+  say(ctx, [lines, para(copy.help.stop)]);
+}
