@@ -39,17 +39,21 @@ function trendOf(
     .slice(-TREND_ROUNDS);
 }
 
-function scoreLine(label: string, answers: AnswerRecord[]): Segment[] {
-  const last = answers.at(-1);
-  if (!last) return [seg(`${label}: —`)];
-  return [
-    seg(`${label}: `),
-    seg(
-      `${sparkline(answers.map((a) => Number(a.value)))} ${last.value}`,
-      'plain',
-      answers.map((a) => a.id),
-    ),
-  ];
+/** One answer as a line: its label, then the value (a score plain, words quoted, a skip in italics). */
+export function answerLine(q: Question | undefined, a: AnswerRecord): Segment[] {
+  const label = seg(`${q?.label ?? a.questionId}: `, 'bold');
+  if (a.value === null) return [label, seg(copy.review.skipped, 'italic')];
+  return [label, seg(a.value, q?.kind === 'text' ? 'quote' : 'plain', [a.id])];
+}
+
+/** A paragraph of a heading and lines, one per line. */
+export function block(heading: Segment | null, lines: Segment[][]): Segment[] {
+  const out: Segment[] = heading ? [heading] : [];
+  for (const line of lines) {
+    if (out.length > 0) out.push(br);
+    out.push(...line);
+  }
+  return out;
 }
 
 /**
@@ -73,51 +77,50 @@ export function buildSummary(
     .sort((a, b) => (a === self ? 1 : 0) - (b === self ? 1 : 0));
   const paragraphs: Segment[][] = [[seg(solo ? copy.reveal.soloOpening : copy.reveal.opening, 'italic')]];
   const history = [...earlier, round];
+  const deposit = template.questions.find((q) => q.deposit);
+  // What the partner sees of your own words is what you shared; alone, everything you wrote.
+  const shown = (a: AnswerRecord) => a.value !== null && (solo || a.shared);
 
-  const isShown = (a: AnswerRecord) => a.value !== null && (solo || a.shared);
   for (const author of authors) {
-    const words = visible.filter(
-      (a) => a.memberId === author && isShown(a) && questionOf(round, a)?.kind !== 'scale',
-    );
-    const lines: Segment[] = [seg(labels.author(author), 'bold')];
-    if (words.length === 0) lines.push(br, seg(copy.reveal.nothingShared, 'italic'));
-    for (const a of words) {
-      if (questionOf(round, a)?.deposit && !solo) continue;
-      lines.push(
-        br,
-        seg(`${questionOf(round, a)?.label ?? a.questionId}: `, 'bold'),
-        seg(a.value!, 'quote', [a.id]),
+    const words = visible.filter((a) => {
+      const q = questionOf(round, a);
+      return a.memberId === author && shown(a) && q?.kind !== 'scale' && (solo || !q?.deposit);
+    });
+    if (solo && words.length === 0) continue;
+    const lines = words.map((a) => answerLine(questionOf(round, a), a));
+    if (lines.length === 0) lines.push([seg(copy.reveal.nothingShared, 'italic')]);
+    paragraphs.push(block(seg(labels.author(author), 'bold'), lines));
+  }
+
+  const scoreLines: Segment[][] = [];
+  for (const q of template.questions.filter((x) => x.kind === 'scale' && x.trend)) {
+    const line: Segment[] = [];
+    for (const author of authors) {
+      if (!visible.some((a) => a.memberId === author && a.questionId === q.id && shown(a))) continue;
+      const trend = trendOf(history, recipient, author, q.id);
+      line.push(seg(line.length === 0 ? `${q.label}: ` : ' · '));
+      if (!solo) line.push(seg(`${labels.author(author).toLowerCase()} `));
+      line.push(
+        seg(
+          `${sparkline(trend.map((a) => Number(a.value)))} ${trend.at(-1)!.value}`,
+          'plain',
+          trend.map((a) => a.id),
+        ),
       );
     }
-    if (!solo || words.length > 0) paragraphs.push(lines);
+    if (line.length > 0) scoreLines.push(line);
   }
+  if (scoreLines.length > 0) paragraphs.push(block(seg(copy.reveal.scores, 'bold'), scoreLines));
 
-  const scales = template.questions.filter((q) => q.kind === 'scale' && q.trend);
-  const scoreLines: Segment[] = [seg(copy.reveal.scores, 'bold')];
-  let anyScore = false;
-  for (const q of scales) {
-    for (const author of authors) {
-      const current = visible.find((a) => a.memberId === author && a.questionId === q.id && isShown(a));
-      if (!current) continue;
-      anyScore = true;
-      const label = solo ? q.label : `${q.label} — ${labels.author(author).toLowerCase()}`;
-      scoreLines.push(br, ...scoreLine(label, trendOf(history, recipient, author, q.id)));
-    }
-  }
-  if (anyScore) paragraphs.push(scoreLines);
-
-  const deposit = template.questions.find((q) => q.deposit);
   if (deposit && !solo) {
-    const lines: Segment[] = [seg(copy.reveal.deposits, 'bold')];
-    for (const author of authors) {
-      const a = visible.find((x) => x.memberId === author && x.questionId === deposit.id && isShown(x));
-      lines.push(
-        br,
+    const lines = authors.map((author) => {
+      const a = visible.find((x) => x.memberId === author && x.questionId === deposit.id && shown(x));
+      return [
         seg(`${labels.author(author)}: `),
         a ? seg(a.value!, 'quote', [a.id]) : seg(copy.reveal.noDeposit, 'italic'),
-      );
-    }
-    paragraphs.push(lines);
+      ];
+    });
+    paragraphs.push(block(seg(copy.reveal.deposits, 'bold'), lines));
     if (recipient.kind === 'member' && oneSidedDeposits(history.slice(-DEPOSIT_ROUNDS), deposit)) {
       paragraphs.push([seg(copy.reveal.oneSidedDeposits)]);
     }

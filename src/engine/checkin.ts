@@ -1,7 +1,7 @@
 import { copy } from '../checkin/copy.ts';
 import { mentionsCrisis } from '../checkin/crisis.ts';
 import { localDate } from '../checkin/schedule.ts';
-import { buildReview, buildSummary, type SummaryLabels } from '../checkin/summary.ts';
+import { answerLine, block, buildReview, buildSummary, type SummaryLabels } from '../checkin/summary.ts';
 import { findQuestion, LOW_SAFETY_SCORE, questionsFor, sharedByDefault } from '../checkin/templates.ts';
 import { cleanText } from '../checkin/text.ts';
 import type { AnswerRecord, Question, RoundView, Segment } from '../checkin/types.ts';
@@ -321,11 +321,6 @@ export function continueRound(ctx: Ctx, roundId: number): void {
 
 // ---- review -----------------------------------------------------------------------------------
 
-function answerLine(q: Question | undefined, a: AnswerRecord): Segment[] {
-  const label = bold(`${q?.label ?? a.questionId}: `);
-  return a.value === null ? [label, italic(copy.review.skipped)] : [label, quote(a.value, [a.id])];
-}
-
 /** The review before sending: exactly what the partner will see, then what is kept private. */
 export function showReview(ctx: Ctx, round: RoundRow): void {
   ctx.repo.setConversation(
@@ -337,19 +332,21 @@ export function showReview(ctx: Ctx, round: RoundRow): void {
   const { shared, kept, questions } = buildReview(view, ctx.member.id, ctx.member.role);
   const byId = new Map(questions.map((q) => [q.id, q]));
   const solo = view.participants.length === 1;
+  const line = (a: AnswerRecord) => answerLine(byId.get(a.questionId), a);
   const paragraphs: Segment[][] = [];
   if (solo) {
-    paragraphs.push(para(bold(copy.review.soloHeading)));
-    for (const a of [...shared, ...kept].sort(byQuestionOrder(questions)))
-      paragraphs.push(answerLine(byId.get(a.questionId), a));
+    paragraphs.push(
+      block(bold(copy.review.soloHeading), [...shared, ...kept].sort(byQuestionOrder(questions)).map(line)),
+    );
   } else {
-    paragraphs.push(para(bold(copy.review.heading)));
-    if (shared.length === 0) paragraphs.push(para(italic(copy.review.nothingShared)));
-    for (const a of shared) paragraphs.push(answerLine(byId.get(a.questionId), a));
-    if (kept.length > 0) {
-      paragraphs.push(para(bold(copy.review.keptPrivate)));
-      for (const a of kept) paragraphs.push(answerLine(byId.get(a.questionId), a));
-    }
+    const sharedLines = shared.map(line);
+    paragraphs.push(
+      block(
+        bold(copy.review.heading),
+        sharedLines.length ? sharedLines : [[italic(copy.review.nothingShared)]],
+      ),
+    );
+    if (kept.length > 0) paragraphs.push(block(bold(copy.review.keptPrivate), kept.map(line)));
     paragraphs.push(para(copy.review.howToChange));
   }
   const t = ctx.deps.tokens;
@@ -591,10 +588,13 @@ export function release(ctx: Ctx, roundId: number, yes: boolean): void {
 }
 
 /** The answers of `authorId` in a round that `reader` may see, as summary lines. */
-export function releasedLines(view: RoundView, reader: number, visible: AnswerRecord[]): Segment[][] {
-  return visible
-    .filter((a) => a.memberId !== reader && a.value !== null)
-    .map((a) => answerLine(findQuestion(view.template, a.questionId), a));
+export function releasedLines(view: RoundView, reader: number, visible: AnswerRecord[]): Segment[] {
+  return block(
+    null,
+    visible
+      .filter((a) => a.memberId !== reader && a.value !== null)
+      .map((a) => answerLine(findQuestion(view.template, a.questionId), a)),
+  );
 }
 
 /** Closes a couple's open round quietly (unpair, delete): nobody is asked anything. */

@@ -77,7 +77,7 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
         visibleAnswers(view, { kind: 'member', memberId: member.id }),
       );
       if (lines.length === 0) return { cancel: 'nothing-visible' };
-      return msg([para(copy.update), para(bold(copy.reveal.released)), ...lines], {
+      return msg([para(copy.update), para(bold(copy.reveal.released)), lines], {
         kind: 'summary',
         protect: true,
       });

@@ -1,5 +1,6 @@
 import { copy, weekdayNames } from '../checkin/copy.ts';
 import { formatWhen, parsePause } from '../checkin/schedule.ts';
+import { answerLine, block } from '../checkin/summary.ts';
 import { findQuestion } from '../checkin/templates.ts';
 import type { Segment } from '../checkin/types.ts';
 import { visibleHistory } from '../checkin/visibility.ts';
@@ -100,25 +101,24 @@ export function history(ctx: Ctx): void {
     memberId: ctx.member.id,
   })) {
     paragraphs.push(para(bold(copy.history.round(formatWhen(round.openedAt, zone, ctx.now)))));
-    const mine = answers.filter((a) => a.memberId === ctx.member.id);
-    const theirs = answers.filter((a) => a.memberId !== ctx.member.id);
-    const line = (who: string, list: typeof answers): Segment[] => {
-      const out: Segment[] = [italic(who)];
-      if (list.length === 0)
-        out.push({ style: 'plain', text: '\n' }, { style: 'plain', text: copy.history.notShown });
-      for (const a of list) {
-        const q = findQuestion(round.template, a.questionId);
-        out.push({ style: 'plain', text: '\n' }, bold(`${q?.label ?? a.questionId}: `));
-        if (a.value === null) out.push(italic(copy.review.skipped));
-        else out.push(quote(a.value, [a.id]));
-        if (a.memberId === ctx.member.id && a.value !== null && !a.shared && round.participants.length > 1) {
-          out.push(italic(` (${copy.history.private})`));
-        }
-      }
-      return out;
-    };
-    paragraphs.push(line(copy.history.you, mine));
-    if (round.participants.length > 1) paragraphs.push(line(copy.history.partner, theirs));
+    const lines = (list: typeof answers): Segment[][] =>
+      list.length === 0
+        ? [[italic(copy.history.notShown)]]
+        : list.map((a) => {
+            const line = answerLine(findQuestion(round.template, a.questionId), a);
+            const keptPrivate = a.memberId === ctx.member.id && a.value !== null && !a.shared;
+            return keptPrivate && round.participants.length > 1
+              ? [...line, italic(` (${copy.history.private})`)]
+              : line;
+          });
+    paragraphs.push(
+      block(italic(copy.history.you), lines(answers.filter((a) => a.memberId === ctx.member.id))),
+    );
+    if (round.participants.length > 1) {
+      paragraphs.push(
+        block(italic(copy.history.partner), lines(answers.filter((a) => a.memberId !== ctx.member.id))),
+      );
+    }
   }
   paragraphs.push(para(copy.history.more));
   say(ctx, paragraphs, { kind: 'summary', protect: true });
