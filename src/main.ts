@@ -48,9 +48,13 @@ function main(): number {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  if (config.dataKeySource === 'generated') {
+  if (config.dataKeySource !== 'env') {
+    const how =
+      config.dataKeySource === 'generated'
+        ? 'a new master key was generated and stored'
+        : 'the master key is read from';
     console.warn(
-      `WARNING: no DATA_KEY was set, so a new master key was generated and stored in ${config.dataDir}/dev-data-key.\n` +
+      `WARNING: no DATA_KEY was set, so ${how} ${config.dataDir}/dev-data-key.\n` +
         'Anyone with that file and the database can read everything. For real use, set DATA_KEY and keep a copy of it\n' +
         'somewhere other than the data directory: without the key, the data cannot be read.',
     );

@@ -172,8 +172,8 @@ export const copy = {
   },
 
   checkin: {
-    prompt: 'It takes about five minutes. Skip anything you like.',
-    soloPrompt: 'A few minutes, just for you. Skip anything you like.',
+    prompt: 'It takes about five minutes. Skip anything you like. /pause takes a break from check-ins.',
+    soloPrompt: 'A few minutes, just for you. Skip anything you like. /pause takes a break from check-ins.',
     start: 'Start',
     skip: 'Skip',
     support: 'I need support now',

@@ -361,7 +361,10 @@ export function showReview(ctx: Ctx, round: RoundRow): void {
     replace: true,
     buttons: [
       ...rows(change, 3),
-      [{ label: copy.review.send, token: t.mint(ctx.member.id, 'send', round.id) }],
+      [
+        { label: copy.review.send, token: t.mint(ctx.member.id, 'send', round.id) },
+        { label: copy.checkin.support, token: t.mint(ctx.member.id, 'help', round.id) },
+      ],
     ],
   });
 }

@@ -50,7 +50,16 @@ export class Engine {
   handle(inbound: Inbound): Outbound[] {
     return (
       this.#unit((w) => {
-        if (!w.repo.recordInbound(`${inbound.actor.platform}:${inbound.dedupeKey}`, w.now)) return [];
+        if (!w.repo.recordInbound(`${inbound.actor.platform}:${inbound.dedupeKey}`, w.now)) {
+          this.deps.log.debug('inbound-duplicate', { kind: inbound.kind });
+          return [];
+        }
+        // Only the kind and a known command name: never text, never an unknown command's name.
+        const name = inbound.kind === 'command' ? inbound.name.toLowerCase() : undefined;
+        this.deps.log.debug('inbound', {
+          kind: inbound.kind,
+          command: name && (name in COMMANDS ? name : 'unknown'),
+        });
         return route(w, inbound);
       }) ?? [errorReply(inbound.chat)]
     );
@@ -110,8 +119,14 @@ export class Engine {
       this.deps.log.error('unit-failed', errorFields(error));
       return undefined;
     }
-    for (const hook of w.after) hook();
-    if (w.queued.length > 0) this.deps.onOutbox?.(w.queued);
+    // The transaction is committed: what follows is housekeeping and a cue to the relay, and
+    // its failure must not turn a saved answer into an error reply.
+    try {
+      for (const hook of w.after) hook();
+      if (w.queued.length > 0) this.deps.onOutbox?.(w.queued);
+    } catch (error) {
+      this.deps.log.warn('after-commit-failed', errorFields(error));
+    }
     return result;
   }
 }
