@@ -17,7 +17,9 @@ const envSchema = z.object({
     .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
       message: 'must be 32 bytes, base64-encoded (generate one with: openssl rand -base64 32)',
     }),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, like redis://127.0.0.1:6379' })
+    .default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
@@ -26,13 +28,17 @@ const envSchema = z.object({
     .string()
     .regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from @BotFather)')
     .optional(),
-  TELEGRAM_API_ROOT: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+  TELEGRAM_API_ROOT: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, like https://api.telegram.org' })
+    .default('https://api.telegram.org'),
   DISCORD_TOKEN: z.string().min(1).optional(),
   DISCORD_APPLICATION_ID: z
     .string()
     .regex(/^\d+$/, 'the numeric application id from the Discord developer portal')
     .optional(),
-  DISCORD_API_ROOT: z.url({ protocol: /^https?$/ }).default('https://discord.com/api'),
+  DISCORD_API_ROOT: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, like https://discord.com/api' })
+    .default('https://discord.com/api'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SUPPORT_RESOURCES: z.string().min(1).optional(),
 });

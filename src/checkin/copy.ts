@@ -246,6 +246,8 @@ export const copy = {
     keepButton: 'Keep it private',
     released: 'Done. Your partner can now see what you shared.',
     kept: 'Done. What you wrote stays private.',
+    closedKept:
+      'The check-in closed before your partner finished. Nothing you wrote was shared, so it stays private.',
     closedForYou: (next: string | null) =>
       next ? `This check-in has closed. The next one is ${next}.` : 'This check-in has closed.',
   },
@@ -285,6 +287,7 @@ export const copy = {
     you: 'You',
     partner: 'Your partner',
     notShown: 'Nothing shared.',
+    noAnswers: 'No answers.',
     private: 'private',
     more: 'Older check-ins are in /export.',
   },

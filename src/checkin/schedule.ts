@@ -307,16 +307,31 @@ function messageFormatter(locale: string, zone: string, style: 'weekday' | 'date
   return cacheSet(messageFormatters, key, formatter);
 }
 
-/** A human time in the reader's zone and locale: "Sunday 19:00", or "Sunday 7 December, 19:00" later. */
+/** A short human time for messages, in the reader's zone and locale ("Sunday 19:00", "Sunday 7 December, 19:00"). */
 export function formatWhen(instant: number, zone: string, now: number, locale = 'en-GB'): string {
+  const { text, near } = dayText(instant, zone, now, locale);
+  return `${text}${near ? ' ' : ', '}${messageFormatter(locale, zone, 'time').format(instant)}`;
+}
+
+/** A day for messages, in the reader's zone ("Friday", "Friday 4 December"), for pauses that end at a day's start. */
+export function formatDay(instant: number, zone: string, now: number, locale = 'en-GB'): string {
+  return dayText(instant, zone, now, locale).text;
+}
+
+// A bare weekday is unambiguous only within the coming six days; further out, name the date too.
+function dayText(
+  instant: number,
+  zone: string,
+  now: number,
+  locale: string,
+): { text: string; near: boolean } {
   const target = localParts(instant, zone);
   const today = localParts(now, zone);
   const days = civilDay(target.year, target.month, target.day) - civilDay(today.year, today.month, today.day);
-  const time = messageFormatter(locale, zone, 'time').format(instant);
-  // A bare weekday is unambiguous only within the coming six days; further out, name the date too.
-  if (days >= 0 && days <= 6) return `${messageFormatter(locale, zone, 'weekday').format(instant)} ${time}`;
+  if (days >= 0 && days <= 6)
+    return { text: messageFormatter(locale, zone, 'weekday').format(instant), near: true };
   const style = target.year === today.year ? 'date' : 'year';
-  return `${messageFormatter(locale, zone, style).format(instant)}, ${time}`;
+  return { text: messageFormatter(locale, zone, style).format(instant), near: false };
 }
 
 const WEEKDAY_WORDS: Record<string, number> = {

@@ -1,4 +1,4 @@
-import { findQuestion } from './templates.ts';
+import { findQuestion, TEMPLATES } from './templates.ts';
 import type { AnswerRecord, Recipient, RoundView } from './types.ts';
 
 // The one place that decides who may see an answer. Every summary, reminder, history, trend
@@ -36,7 +36,17 @@ export function canSee(round: RoundView, answer: AnswerRecord, recipient: Recipi
 
 /** Exactly the answers of a round that the recipient may see. A skipped and a private answer look alike. */
 export function visibleAnswers(round: RoundView, recipient: Recipient): AnswerRecord[] {
-  return round.answers.filter((a) => canSee(round, a, recipient));
+  return inQuestionOrder(
+    round,
+    round.answers.filter((a) => canSee(round, a, recipient)),
+  );
+}
+
+// People read answers in the order they were asked, whatever order storage returns them in.
+function inQuestionOrder(round: RoundView, answers: AnswerRecord[]): AnswerRecord[] {
+  const order = new Map(TEMPLATES[round.template].questions.map((q, i) => [q.id, i]));
+  const rank = (a: AnswerRecord) => order.get(a.questionId) ?? Number.MAX_SAFE_INTEGER;
+  return answers.sort((a, b) => rank(a) - rank(b) || a.memberId - b.memberId || a.id - b.id);
 }
 
 /** The visible answers of many rounds, in round order; what history, trends and exports use. */

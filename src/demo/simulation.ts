@@ -95,14 +95,17 @@ export class Simulation {
 
   file(to: SimPerson, out: Outbound[]): OutboundMessage[] {
     const messages = out.filter((o): o is OutboundMessage => o.type === 'message');
-    for (const message of messages) {
-      const r: Received = { to, message, via: 'reply' };
-      to.inbox.push(r);
-      this.delivered.push(r);
-      if (message.roundId !== undefined)
-        this.engine.noteSent(message.to, `m${this.delivered.length}`, message.roundId);
-    }
+    for (const message of messages) this.#receive({ to, message, via: 'reply' });
     return messages;
+  }
+
+  // What an adapter does with every message it sends: show it, and report check-in messages for /clear.
+  #receive(r: Received): void {
+    r.to.inbox.push(r);
+    this.delivered.push(r);
+    if (r.message.roundId !== undefined) {
+      this.engine.noteSent(r.message.to, `m${this.delivered.length}`, r.message.roundId);
+    }
   }
 
   /** Delivers every pending outbox row, rendered now, as a send worker would. */
@@ -121,8 +124,7 @@ export class Simulation {
       this.repo.moveOutbox(row.id, ['sending'], 'sent', this.now);
       if (!to) continue;
       const r: Received = { to, message: rendered.send, via: 'outbox', outboxId: row.id };
-      to.inbox.push(r);
-      this.delivered.push(r);
+      this.#receive(r);
       out.push(r);
     }
     return out;

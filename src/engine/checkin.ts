@@ -74,10 +74,19 @@ export function startCheckin(ctx: Ctx): void {
       kind: 'solo',
       memberA: ctx.member.id,
       timeZone: ctx.member.timeZone ?? 'UTC',
+      createdAt: ctx.now,
     });
   }
   const open = ctx.repo.openRoundOf(couple.id);
-  if (open) return resume(ctx, open);
+  if (open) {
+    if (
+      ctx.repo.participation(open.id, ctx.member.id)?.submittedAt === null &&
+      ctx.repo.conversation(ctx.member)
+    ) {
+      sayText(ctx, copy.checkin.resumed);
+    }
+    return resume(ctx, open);
+  }
   if (isPaused(couple, ctx.now)) return sayText(ctx, copy.checkin.paused);
   const day = localDate(ctx.now, ctx.member.timeZone ?? couple.timeZone);
   const n = ctx.repo.countOnDemand(couple.id, day);
@@ -222,7 +231,7 @@ export function answerChoice(ctx: Ctx, roundId: number, questionId: string, valu
   const { q } = cur;
   const valid =
     q.kind === 'scale'
-      ? /^\d{1,2}$/.test(value) && Number(value) >= q.min && Number(value) <= q.max
+      ? /^(?:\d|10)$/.test(value) && Number(value) >= q.min && Number(value) <= q.max
       : q.kind === 'choice' && q.options.some((o) => o.id === value);
   if (!valid) return sayText(ctx, copy.checkin.staleButton);
   record(ctx, round, cur, value);
@@ -237,7 +246,9 @@ export function answerText(ctx: Ctx, roundId: number, questionId: string, raw: s
   const { q } = cur;
   if (q.kind === 'scale') {
     const n = raw.trim();
-    if (/^\d{1,2}$/.test(n) && Number(n) >= q.min && Number(n) <= q.max) return record(ctx, round, cur, n);
+    if (/^\d{1,2}$/.test(n) && Number(n) >= q.min && Number(n) <= q.max) {
+      return record(ctx, round, cur, String(Number(n)));
+    }
     return sayText(ctx, copy.checkin.pickNumber);
   }
   if (q.kind === 'choice') return sayText(ctx, copy.checkin.pickButton);
@@ -554,7 +565,7 @@ export function closeRound(w: Work, roundId: number): boolean {
         roundId,
         dedupeKey: `release-ask:${roundId}:${p.memberId}`,
       });
-    } else if (p.submittedAt === null) {
+    } else {
       queue(w, {
         memberId: p.memberId,
         kind: 'round-closed',

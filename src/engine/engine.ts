@@ -58,7 +58,7 @@ export class Engine {
         const name = inbound.kind === 'command' ? inbound.name.toLowerCase() : undefined;
         this.deps.log.debug('inbound', {
           kind: inbound.kind,
-          command: name && (name in COMMANDS ? name : 'unknown'),
+          command: name && (Object.hasOwn(COMMANDS, name) ? name : 'unknown'),
         });
         return route(w, inbound);
       }) ?? [errorReply(inbound.chat)]
@@ -153,6 +153,7 @@ function route(w: Work, inbound: Inbound): Outbound[] {
         actor.userId,
         cleanName(actor.displayName),
         actor.locale ?? null,
+        w.now,
       );
       w.repo.audit('member-created', w.now, { memberId: member.id });
     } else if (inbound.kind === 'command' && inbound.name === 'support') {
@@ -194,9 +195,8 @@ function command(ctx: Ctx, name: string, args: string): void {
     sayText(ctx, copy.onboarding.finishFirst);
     return onboarding.showOnboardingStep(ctx, step);
   }
-  const handler = COMMANDS[name];
-  if (!handler) return sayText(ctx, copy.unknownCommand);
-  handler(ctx, args);
+  if (!Object.hasOwn(COMMANDS, name)) return sayText(ctx, copy.unknownCommand);
+  COMMANDS[name]!(ctx, args);
 }
 
 function text(ctx: Ctx, body: string): void {

@@ -3,6 +3,7 @@ import { canonicalZone, formatWhen, nextOccurrence } from '../checkin/schedule.t
 import type { Role } from '../checkin/types.ts';
 import { hashCode, newCode } from '../store/crypto.ts';
 import type { CoupleRow, MemberRow } from '../store/repo.ts';
+import { abandonOpenRound } from './checkin.ts';
 import { type Ctx, code, para, queue, resourceParagraphs, rows, say, sayText, type Work } from './context.ts';
 import { scheduleOf } from './couples.ts';
 
@@ -153,6 +154,7 @@ export function pair(ctx: Ctx): void {
     codeHash: hashCode(secret),
     createdBy: ctx.member.id,
     expiresAt: ctx.now + INVITE_TTL,
+    createdAt: ctx.now,
   });
   ctx.repo.audit('invite-created', ctx.now, { memberId: ctx.member.id });
   const link = ctx.deps.inviteLink?.(ctx.member.platform, secret) ?? null;
@@ -237,7 +239,9 @@ export function joinChoice(ctx: Ctx, yes: boolean): void {
   if (!ok || !ctx.repo.useInvite(ok.inviteId, ctx.now)) return refuse(ctx);
   for (const id of [ok.inviter.id, ctx.member.id]) {
     for (const solo of ctx.repo.soloCouplesOf(id)) {
-      if (solo.status === 'active') ctx.repo.updateCouple(solo.id, { status: 'ended', endedAt: ctx.now });
+      if (solo.status !== 'active') continue;
+      abandonOpenRound(ctx, solo);
+      ctx.repo.updateCouple(solo.id, { status: 'ended', endedAt: ctx.now });
     }
   }
   const couple = ctx.repo.createCouple({
@@ -245,6 +249,7 @@ export function joinChoice(ctx: Ctx, yes: boolean): void {
     memberA: ok.inviter.id,
     memberB: ctx.member.id,
     timeZone: ok.inviter.timeZone ?? ctx.member.timeZone ?? 'UTC',
+    createdAt: ctx.now,
   });
   ctx.repo.updateMember(ctx.member.id, { failedJoins: 0, failedJoinsSince: null });
   ctx.repo.audit('paired', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });

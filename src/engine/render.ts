@@ -97,6 +97,9 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
     case 'round-closed': {
       const couple = round ? w.repo.couple(round.coupleId) : undefined;
       const next = couple?.status === 'active' ? nextCheckinText(w, couple, member) : null;
+      const submitted = round && w.repo.participation(round.id, member.id)?.submittedAt != null;
+      if (submitted && couple?.kind === 'pair')
+        return msg([para(copy.update), para(copy.deadline.closedKept)]);
       return msg([para(copy.update), para(copy.deadline.closedForYou(next))]);
     }
     case 'paired': {

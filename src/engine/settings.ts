@@ -1,5 +1,5 @@
 import { copy, weekdayNames } from '../checkin/copy.ts';
-import { formatWhen, parsePause } from '../checkin/schedule.ts';
+import { formatDay, formatWhen, parsePause } from '../checkin/schedule.ts';
 import { answerLine, block } from '../checkin/summary.ts';
 import { findQuestion } from '../checkin/templates.ts';
 import type { Segment } from '../checkin/types.ts';
@@ -52,7 +52,7 @@ function pausedLine(ctx: Ctx, couple: CoupleRow): string {
   return couple.pausedUntil === INDEFINITE
     ? copy.status.pausedIndefinitely
     : copy.status.pausedUntil(
-        formatWhen(couple.pausedUntil!, ctx.member.timeZone ?? couple.timeZone, ctx.now),
+        formatDay(couple.pausedUntil!, ctx.member.timeZone ?? couple.timeZone, ctx.now),
       );
 }
 
@@ -71,9 +71,7 @@ export function pause(ctx: Ctx, args: string): void {
     queue(ctx, { memberId: partner, kind: 'paused', dedupeKey: `paused:${couple.id}:${ctx.now}` });
   sayText(
     ctx,
-    until === INDEFINITE
-      ? copy.pause.pausedIndefinitely
-      : copy.pause.paused(formatWhen(until, zone, ctx.now)),
+    until === INDEFINITE ? copy.pause.pausedIndefinitely : copy.pause.paused(formatDay(until, zone, ctx.now)),
     copy.pause.howToResume,
   );
 }
@@ -101,9 +99,9 @@ export function history(ctx: Ctx): void {
     memberId: ctx.member.id,
   })) {
     paragraphs.push(para(bold(copy.history.round(formatWhen(round.openedAt, zone, ctx.now)))));
-    const lines = (list: typeof answers): Segment[][] =>
+    const lines = (list: typeof answers, empty: string): Segment[][] =>
       list.length === 0
-        ? [[italic(copy.history.notShown)]]
+        ? [[italic(empty)]]
         : list.map((a) => {
             const line = answerLine(findQuestion(round.template, a.questionId), a);
             const keptPrivate = a.memberId === ctx.member.id && a.value !== null && !a.shared;
@@ -112,11 +110,23 @@ export function history(ctx: Ctx): void {
               : line;
           });
     paragraphs.push(
-      block(italic(copy.history.you), lines(answers.filter((a) => a.memberId === ctx.member.id))),
+      block(
+        italic(copy.history.you),
+        lines(
+          answers.filter((a) => a.memberId === ctx.member.id),
+          copy.history.noAnswers,
+        ),
+      ),
     );
     if (round.participants.length > 1) {
       paragraphs.push(
-        block(italic(copy.history.partner), lines(answers.filter((a) => a.memberId !== ctx.member.id))),
+        block(
+          italic(copy.history.partner),
+          lines(
+            answers.filter((a) => a.memberId !== ctx.member.id),
+            copy.history.notShown,
+          ),
+        ),
       );
     }
   }

@@ -78,10 +78,12 @@ export class Repo {
     userId: string,
     displayName: string,
     locale: string | null,
+    now: number,
   ): MemberRow {
+    const wrappedKey = this.keyring.newWrappedKey();
     const row = this.db
       .insert(t.members)
-      .values({ platform, platformUserId: userId, wrappedKey: this.keyring.newWrappedKey(), locale })
+      .values({ platform, platformUserId: userId, wrappedKey, locale, createdAt: now })
       .returning()
       .get();
     return this.updateMember(row.id, { displayName: this.seal(row, 'display_name', displayName) });
