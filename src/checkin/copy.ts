@@ -292,6 +292,21 @@ export const copy = {
     more: 'Older check-ins are in /export.',
   },
 
+  schedule: {
+    how: 'To change it, send /schedule with days and a time, and a time zone if you like: "/schedule sun 19:00", "/schedule mon,thu 8:30", "/schedule daily 9pm Europe/London".',
+    invalid: "I couldn't read that. I need at least one day and a time.",
+    changed: 'Done. Your check-in rhythm is set.',
+    partnerChanged: (line: string) => `Your partner changed your check-in rhythm. ${line}`,
+  },
+
+  template: {
+    ask: 'Which check-in would you like to use? It starts with the next check-in.',
+    current: (name: string) => `Now: ${name}.`,
+    changed: (name: string) => `Done. Your next check-ins use ${name}.`,
+    partnerChanged: (name: string) =>
+      `Your partner chose a different check-in format: ${name}. It starts with the next check-in.`,
+  },
+
   exported: "Here's everything I hold about you, as a file. Keep it somewhere safe: it holds your answers.",
 
   clear: {
@@ -329,6 +344,8 @@ export const copy = {
       ['/status', 'where things are and when the next check-in is'],
       ['/pair', 'invite your partner'],
       ['/join', 'join your partner with their code'],
+      ['/schedule', 'see or change when check-ins happen'],
+      ['/template', 'choose the check-in format'],
       ['/pause', 'pause check-ins, for example "/pause until Friday"'],
       ['/resume', 'start check-ins again'],
       ['/history', 'your recent check-ins'],

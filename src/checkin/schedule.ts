@@ -403,3 +403,55 @@ export function cronPattern(schedule: Schedule): string {
   const cronDays = [...days].map((d) => d % 7).sort((a, b) => a - b);
   return `${minute} ${hour} * * ${cronDays.join(',')}`;
 }
+
+/** What "/schedule …" asked for; the zone only when one was typed. */
+export type ScheduleRequest =
+  | { ok: true; weekdays: number[]; localTime: string; timeZone: string | null }
+  | { ok: false };
+
+const DAY_SETS: Record<string, number[]> = {
+  daily: [1, 2, 3, 4, 5, 6, 7],
+  everyday: [1, 2, 3, 4, 5, 6, 7],
+  weekdays: [1, 2, 3, 4, 5],
+  weekends: [6, 7],
+};
+
+/**
+ * Parses what follows "/schedule": days ("sun", "mon,thu", "mon thu", "daily", "weekdays",
+ * "weekends", plural day names), a time ("19:00", "7:05", "19h", "7pm", "7:30am") and an optional
+ * IANA zone, in any order. Case-insensitive.
+ */
+export function parseScheduleRequest(input: string): ScheduleRequest {
+  const days = new Set<number>();
+  let time: string | null = null;
+  let zone: string | null = null;
+  for (const word of input
+    .trim()
+    .split(/[\s,]+/)
+    .filter(Boolean)) {
+    const w = word.toLowerCase();
+    const day = WEEKDAY_WORDS[w] ?? WEEKDAY_WORDS[w.replace(/s$/, '')];
+    if (day !== undefined) days.add(day);
+    else if (DAY_SETS[w]) for (const d of DAY_SETS[w]) days.add(d);
+    else if (time === null && (time = parseTime(w)) !== null) continue;
+    else if (zone === null && (zone = canonicalZone(word)) !== null) continue;
+    else return { ok: false };
+  }
+  if (days.size === 0 || time === null) return { ok: false };
+  return { ok: true, weekdays: [...days].sort((a, b) => a - b), localTime: time, timeZone: zone };
+}
+
+function parseTime(w: string): string | null {
+  const m = /^(\d{1,2})(?:[:.h](\d{2})?)?(am|pm)?$/.exec(w);
+  if (!m) return null;
+  let hour = Number(m[1]);
+  const minute = m[2] === undefined ? 0 : Number(m[2]);
+  if (m[3]) {
+    if (hour < 1 || hour > 12) return null;
+    hour = (hour % 12) + (m[3] === 'pm' ? 12 : 0);
+  } else if (m[2] === undefined && !w.includes('h')) {
+    return null;
+  }
+  if (hour > 23 || minute > 59) return null;
+  return `${pad(hour)}:${pad(minute)}`;
+}

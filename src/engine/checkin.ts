@@ -76,6 +76,7 @@ export function startCheckin(ctx: Ctx): void {
       timeZone: ctx.member.timeZone ?? 'UTC',
       createdAt: ctx.now,
     });
+    ctx.changed.add(couple.id);
   }
   const open = ctx.repo.openRoundOf(couple.id);
   if (open) {

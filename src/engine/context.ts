@@ -19,6 +19,8 @@ export interface EngineDeps {
   inviteLink?: InviteLinkMaker;
   /** Called after a transaction commits, with the outbox rows it created (the relay's cue). */
   onOutbox?: (ids: number[]) => void;
+  /** Called after a transaction commits, with couples whose rhythm, pause or status changed (the scheduler's cue). */
+  onCoupleChange?: (coupleIds: number[]) => void;
 }
 
 /** Everything one unit of work needs: dependencies, the moment, and what it produced. */
@@ -28,6 +30,8 @@ export interface Work {
   now: number;
   /** Outbox ids written inside this transaction. */
   queued: number[];
+  /** Couples whose schedule, pause or status this transaction changed. */
+  changed: Set<number>;
   /** Things to do after commit (forget keys, checkpoint the WAL). */
   after: (() => void)[];
 }

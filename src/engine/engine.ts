@@ -31,6 +31,8 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string) => void> = {
   privacy: settings.privacy,
   support: settings.supportNow,
   help: settings.help,
+  schedule: settings.schedule,
+  template: settings.template,
 };
 
 /** The commands a platform should advertise, with their one-line descriptions. */
@@ -105,7 +107,14 @@ export class Engine {
   }
 
   #work(): Work {
-    return { deps: this.deps, repo: this.deps.repo, now: this.deps.clock(), queued: [], after: [] };
+    return {
+      deps: this.deps,
+      repo: this.deps.repo,
+      now: this.deps.clock(),
+      queued: [],
+      after: [],
+      changed: new Set(),
+    };
   }
 
   // One transaction per unit of work. A thrown error rolls everything back (the inbound key
@@ -124,6 +133,7 @@ export class Engine {
     try {
       for (const hook of w.after) hook();
       if (w.queued.length > 0) this.deps.onOutbox?.(w.queued);
+      if (w.changed.size > 0) this.deps.onCoupleChange?.([...w.changed]);
     } catch (error) {
       this.deps.log.warn('after-commit-failed', errorFields(error));
     }
@@ -268,6 +278,8 @@ function choice(ctx: Ctx, token: string, formText: string | null): void {
     case 'unpair':
     case 'delete':
       return settings.confirmed(ctx, action, yes);
+    case 'tpl':
+      return settings.chooseTemplate(ctx, args[0] ?? '');
     default:
       return say(ctx, [para(copy.checkin.closed)], { replace: true });
   }

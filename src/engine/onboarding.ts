@@ -242,6 +242,7 @@ export function joinChoice(ctx: Ctx, yes: boolean): void {
       if (solo.status !== 'active') continue;
       abandonOpenRound(ctx, solo);
       ctx.repo.updateCouple(solo.id, { status: 'ended', endedAt: ctx.now });
+      ctx.changed.add(solo.id);
     }
   }
   const couple = ctx.repo.createCouple({
@@ -251,6 +252,7 @@ export function joinChoice(ctx: Ctx, yes: boolean): void {
     timeZone: ok.inviter.timeZone ?? ctx.member.timeZone ?? 'UTC',
     createdAt: ctx.now,
   });
+  ctx.changed.add(couple.id);
   ctx.repo.updateMember(ctx.member.id, { failedJoins: 0, failedJoinsSince: null });
   ctx.repo.audit('paired', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
   queue(ctx, { memberId: ok.inviter.id, kind: 'paired', dedupeKey: `paired:${couple.id}` });

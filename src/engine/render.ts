@@ -1,5 +1,6 @@
 import { copy } from '../checkin/copy.ts';
 import { formatWhen } from '../checkin/schedule.ts';
+import { TEMPLATES } from '../checkin/templates.ts';
 import type { Segment } from '../checkin/types.ts';
 import { visibleAnswers } from '../checkin/visibility.ts';
 import type { MemberRow, OutboxRow } from '../store/repo.ts';
@@ -106,6 +107,19 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
       const couple = w.repo.activeCoupleOf(member.id);
       if (couple?.kind !== 'pair') return { cancel: 'not-paired' };
       return msg([para(copy.update), para(copy.pairing.connected(nextCheckinText(w, couple, member)))]);
+    }
+    case 'schedule-changed': {
+      const couple = w.repo.activeCoupleOf(member.id);
+      if (!couple) return { cancel: 'not-paired' };
+      return msg([
+        para(copy.update),
+        para(copy.schedule.partnerChanged(copy.status.next(nextCheckinText(w, couple, member)))),
+      ]);
+    }
+    case 'template-changed': {
+      const couple = w.repo.activeCoupleOf(member.id);
+      if (!couple) return { cancel: 'not-paired' };
+      return msg([para(copy.update), para(copy.template.partnerChanged(TEMPLATES[couple.template].name))]);
     }
     case 'pairing-ended':
       return msg([para(copy.update), para(copy.pairing.ended)]);

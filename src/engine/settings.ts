@@ -1,8 +1,8 @@
 import { copy, weekdayNames } from '../checkin/copy.ts';
-import { formatDay, formatWhen, parsePause } from '../checkin/schedule.ts';
+import { formatDay, formatWhen, parsePause, parseScheduleRequest } from '../checkin/schedule.ts';
 import { answerLine, block } from '../checkin/summary.ts';
-import { findQuestion } from '../checkin/templates.ts';
-import type { Segment } from '../checkin/types.ts';
+import { findQuestion, TEMPLATES } from '../checkin/templates.ts';
+import type { Segment, TemplateId } from '../checkin/types.ts';
 import { visibleHistory } from '../checkin/visibility.ts';
 import type { CoupleRow } from '../store/repo.ts';
 import { abandonOpenRound } from './checkin.ts';
@@ -65,6 +65,7 @@ export function pause(ctx: Ctx, args: string): void {
   if (parsed.kind === 'invalid') return sayText(ctx, copy.pause.invalid);
   const until = parsed.kind === 'until' ? parsed.until : INDEFINITE;
   ctx.repo.updateCouple(couple.id, { pausedUntil: until });
+  ctx.changed.add(couple.id);
   ctx.repo.audit('paused', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
   const partner = partnerOf(couple, ctx.member.id);
   if (partner !== null)
@@ -81,6 +82,7 @@ export function resume(ctx: Ctx): void {
   const couple = ctx.repo.activeCoupleOf(ctx.member.id);
   if (!couple || !isPaused(couple, ctx.now)) return sayText(ctx, copy.pause.notPaused);
   ctx.repo.updateCouple(couple.id, { pausedUntil: null });
+  ctx.changed.add(couple.id);
   ctx.repo.audit('resumed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
   const partner = partnerOf(couple, ctx.member.id);
   if (partner !== null)
@@ -241,7 +243,10 @@ export function confirmed(ctx: Ctx, what: 'unpair' | 'delete', yes: boolean): vo
   }
   endPairing(ctx);
   const id = ctx.member.id;
-  for (const solo of ctx.repo.soloCouplesOf(id)) ctx.repo.deleteCouple(solo.id);
+  for (const solo of ctx.repo.soloCouplesOf(id)) {
+    ctx.repo.deleteCouple(solo.id);
+    ctx.changed.add(solo.id);
+  }
   ctx.repo.deleteMember(id);
   ctx.repo.audit('deleted', ctx.now);
   // Old copies of the deleted pages (the wrapped key among them) can linger in the WAL.
@@ -254,6 +259,7 @@ function endPairing(ctx: Ctx): void {
   if (couple?.kind !== 'pair') return;
   abandonOpenRound(ctx, couple);
   ctx.repo.updateCouple(couple.id, { status: 'ended', endedAt: ctx.now });
+  ctx.changed.add(couple.id);
   ctx.repo.audit('unpaired', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
   const partner = partnerOf(couple, ctx.member.id);
   if (partner !== null) notifyPairingEnded(ctx, couple, partner);
@@ -278,4 +284,95 @@ export function help(ctx: Ctx): void {
   for (const [cmd, what] of copy.help.commands)
     lines.push({ style: 'plain', text: '\n' }, code(cmd), { style: 'plain', text: ` — ${what}` });
   say(ctx, [lines, para(copy.help.stop)]);
+}
+
+/** The couple a member's rhythm belongs to: their pair, or their own solo one (created on first use). */
+function rhythmOf(ctx: Ctx): CoupleRow {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  if (couple) return couple;
+  const solo = ctx.repo.createCouple({
+    kind: 'solo',
+    memberA: ctx.member.id,
+    timeZone: ctx.member.timeZone ?? 'UTC',
+    createdAt: ctx.now,
+  });
+  ctx.changed.add(solo.id);
+  return solo;
+}
+
+function rhythmLine(couple: CoupleRow): string {
+  const s = scheduleOf(couple);
+  return copy.status.schedule(s.weekdays.map((d) => weekdayNames[d]).join(', '), s.localTime, s.timeZone);
+}
+
+/** /schedule [days time [zone]]: show or change the rhythm; the partner is told of a change. */
+export function schedule(ctx: Ctx, args: string): void {
+  if (!args.trim()) {
+    const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+    const lines = couple
+      ? [rhythmLine(couple), copy.status.next(nextCheckinText(ctx, couple, ctx.member))]
+      : [];
+    return sayText(ctx, ...lines, copy.schedule.how);
+  }
+  const req = parseScheduleRequest(args);
+  if (!req.ok) return sayText(ctx, copy.schedule.invalid, copy.schedule.how);
+  const couple = rhythmOf(ctx);
+  const updated = ctx.repo.updateCouple(couple.id, {
+    weekdays: req.weekdays.join(','),
+    localTime: req.localTime,
+    timeZone: req.timeZone ?? couple.timeZone,
+  });
+  ctx.changed.add(couple.id);
+  ctx.repo.audit('schedule-changed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
+  const partner = partnerOf(updated, ctx.member.id);
+  if (partner !== null) {
+    queue(ctx, {
+      memberId: partner,
+      kind: 'schedule-changed',
+      dedupeKey: `schedule:${couple.id}:${ctx.now}`,
+    });
+  }
+  sayText(
+    ctx,
+    copy.schedule.changed,
+    rhythmLine(updated),
+    copy.status.next(nextCheckinText(ctx, updated, ctx.member)),
+  );
+}
+
+/** /template: choose the check-in format for the next rounds. */
+export function template(ctx: Ctx): void {
+  const couple = ctx.repo.activeCoupleOf(ctx.member.id);
+  const current = couple?.template ?? 'rebuild-trust';
+  const t = ctx.deps.tokens;
+  const ids = Object.keys(TEMPLATES) as TemplateId[];
+  say(
+    ctx,
+    [
+      para(copy.template.ask),
+      ...ids.map((id) => para(bold(TEMPLATES[id].name), `: ${TEMPLATES[id].intro}`)),
+      para(copy.template.current(TEMPLATES[current].name)),
+    ],
+    {
+      kind: 'question',
+      buttons: [ids.map((id) => ({ label: TEMPLATES[id].name, token: t.mint(ctx.member.id, 'tpl', id) }))],
+    },
+  );
+}
+
+/** A template button: takes effect from the next round; the partner is told. */
+export function chooseTemplate(ctx: Ctx, id: string): void {
+  if (!Object.hasOwn(TEMPLATES, id)) return sayText(ctx, copy.checkin.staleGeneric);
+  const couple = rhythmOf(ctx);
+  ctx.repo.updateCouple(couple.id, { template: id as TemplateId });
+  ctx.repo.audit('template-changed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
+  const partner = partnerOf(couple, ctx.member.id);
+  if (partner !== null) {
+    queue(ctx, {
+      memberId: partner,
+      kind: 'template-changed',
+      dedupeKey: `template:${couple.id}:${ctx.now}`,
+    });
+  }
+  say(ctx, [para(copy.template.changed(TEMPLATES[id as TemplateId].name))], { replace: true });
 }
