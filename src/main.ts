@@ -51,7 +51,7 @@ function main(): number {
   if (config.dataKeySource !== 'env') {
     const how =
       config.dataKeySource === 'generated'
-        ? 'a new master key was generated and stored'
+        ? 'a new master key was generated and stored in'
         : 'the master key is read from';
     console.warn(
       `WARNING: no DATA_KEY was set, so ${how} ${config.dataDir}/dev-data-key.\n` +

@@ -431,10 +431,12 @@ export function parseScheduleRequest(input: string): ScheduleRequest {
     .filter(Boolean)) {
     const w = word.toLowerCase();
     const day = WEEKDAY_WORDS[w] ?? WEEKDAY_WORDS[w.replace(/s$/, '')];
+    const asTime: string | null = time === null ? parseTime(w) : null;
+    const asZone: string | null = asTime === null && zone === null ? canonicalZone(word) : null;
     if (day !== undefined) days.add(day);
     else if (DAY_SETS[w]) for (const d of DAY_SETS[w]) days.add(d);
-    else if (time === null && (time = parseTime(w)) !== null) continue;
-    else if (zone === null && (zone = canonicalZone(word)) !== null) continue;
+    else if (asTime !== null) time = asTime;
+    else if (asZone !== null) zone = asZone;
     else return { ok: false };
   }
   if (days.size === 0 || time === null) return { ok: false };

@@ -5,14 +5,13 @@ import { answerLine, block, buildReview, buildSummary, type SummaryLabels } from
 import { findQuestion, LOW_SAFETY_SCORE, questionsFor, sharedByDefault } from '../checkin/templates.ts';
 import { cleanText } from '../checkin/text.ts';
 import type { AnswerRecord, Question, RoundView, Segment } from '../checkin/types.ts';
-import type { CoupleRow, MemberRow, RoundRow } from '../store/repo.ts';
+import type { CoupleRow, RoundRow } from '../store/repo.ts';
 import {
   bold,
   type Ctx,
   italic,
   para,
   queue,
-  quote,
   resourceParagraphs,
   rows,
   say,
@@ -618,9 +617,4 @@ export function abandonOpenRound(w: Work, couple: CoupleRow): void {
   if (!open) return;
   w.repo.updateRound(open.id, { status: 'closed', closedAt: w.now });
   w.repo.clearConversationsOfRound(open.id);
-}
-
-/** Whether a member has sent their answers in a round. */
-export function hasSubmitted(w: Work, roundId: number, member: MemberRow): boolean {
-  return w.repo.participation(roundId, member.id)?.submittedAt != null;
 }

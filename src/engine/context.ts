@@ -58,8 +58,6 @@ export function para(...parts: (string | Segment)[]): Segment[] {
 
 export const bold = (text: string): Segment => ({ style: 'bold', text });
 export const italic = (text: string): Segment => ({ style: 'italic', text });
-export const quote = (text: string, answerIds?: number[]): Segment =>
-  answerIds ? { style: 'quote', text, answerIds } : { style: 'quote', text };
 export const code = (text: string): Segment => ({ style: 'code', text });
 
 /** Options of a message besides its text. */

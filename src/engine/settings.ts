@@ -6,18 +6,7 @@ import type { Segment, TemplateId } from '../checkin/types.ts';
 import { visibleHistory } from '../checkin/visibility.ts';
 import type { CoupleRow } from '../store/repo.ts';
 import { abandonOpenRound } from './checkin.ts';
-import {
-  bold,
-  type Ctx,
-  code,
-  italic,
-  para,
-  queue,
-  quote,
-  resourceParagraphs,
-  say,
-  sayText,
-} from './context.ts';
+import { bold, type Ctx, code, italic, para, queue, resourceParagraphs, say, sayText } from './context.ts';
 import { INDEFINITE, isPaused, partnerOf, scheduleOf } from './couples.ts';
 import { nextCheckinText, notifyPairingEnded } from './onboarding.ts';
 

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
-import type { AnswerRecord, RoundView, TemplateId } from '../checkin/types.ts';
+import type { AnswerRecord, RoundView } from '../checkin/types.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Store } from './db.ts';
 import * as t from './schema.ts';
@@ -502,13 +502,8 @@ export class Repo {
       .run();
   }
 
-  /** Everything stored about a member, for /export (their answers unsealed). */
+  /** A member's consent records, for /export. */
   consentsOf(memberId: number): (typeof t.consents.$inferSelect)[] {
     return this.db.select().from(t.consents).where(eq(t.consents.memberId, memberId)).all();
-  }
-
-  /** The unsealed template id of a couple's round, for callers that only hold ids. */
-  templateOf(roundId: number): TemplateId | undefined {
-    return this.round(roundId)?.template;
   }
 }
