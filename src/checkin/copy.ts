@@ -259,6 +259,7 @@ export const copy = {
     next: (when: string) => `Next check-in: ${when}.`,
     noNext: 'No check-in is scheduled.',
     notScheduled: 'not scheduled yet',
+    afterResume: 'after you resume',
     pausedUntil: (date: string) => `Check-ins are paused until ${date}.`,
     pausedIndefinitely: 'Check-ins are paused until you send /resume.',
     partnerUnreachable: "I can't reach your partner at the moment.",

@@ -36,6 +36,7 @@ export function openRound(
   couple: CoupleRow,
   occurrenceKey: string,
   actorId: number | null,
+  occurredAt: number = w.now,
 ): { round: RoundRow; created: boolean } {
   const sequence = couple.roundCount + 1;
   const result = w.repo.insertRound(
@@ -45,14 +46,16 @@ export function openRound(
       template: couple.template,
       sequence,
       openedAt: w.now,
-      remindAt: couple.kind === 'pair' ? w.now + couple.reminderMinutes * MIN : null,
-      deadlineAt: w.now + couple.windowMinutes * MIN,
+      // Times run from the occurrence, so a round opened late (the bot was down) still ends on time.
+      remindAt: couple.kind === 'pair' ? occurredAt + couple.reminderMinutes * MIN : null,
+      deadlineAt: occurredAt + couple.windowMinutes * MIN,
     },
     membersOf(couple),
   );
   if (!result.created) return result;
   w.repo.updateCouple(couple.id, { roundCount: sequence });
   w.repo.audit('round-opened', w.now, { coupleId: couple.id });
+  w.opened.push(result.round.id);
   for (const memberId of membersOf(couple)) {
     if (memberId === actorId) continue;
     queue(w, {
@@ -285,6 +288,7 @@ function record(
   // An edit keeps the person's share choice; crisis wording always starts private again.
   const shared = crisis ? false : previous && previous.value !== null ? previous.shared : sharedByDefault(q);
   ctx.repo.putAnswer(ctx.member, round.id, q.id, value, shared && value !== null, crisis, ctx.now);
+  ctx.crash = 'after-answer-commit';
 
   if (crisis) {
     say(
@@ -463,7 +467,9 @@ export function share(ctx: Ctx, roundId: number, questionId: string, confirmed: 
     });
     return;
   }
-  if (confirmed && ctx.repo.conversation(ctx.member)?.step !== 'review:crisis') {
+  // The second confirmation counts only for the answer it was shown for.
+  const conv = ctx.repo.conversation(ctx.member);
+  if (confirmed && (conv?.step !== 'review:crisis' || conv.questionId !== questionId)) {
     sayText(ctx, copy.checkin.staleButton);
     return showReview(ctx, r.round);
   }
@@ -514,6 +520,7 @@ export function submit(ctx: Ctx, roundId: number): void {
     return resume(ctx, round);
   }
   ctx.repo.updateParticipation(round.id, ctx.member.id, { submittedAt: ctx.now });
+  ctx.crash = 'after-submit-commit';
   ctx.repo.clearConversation(ctx.member.id);
   ctx.repo.audit('submitted', ctx.now, { memberId: ctx.member.id, coupleId: round.coupleId });
   const view = ctx.repo.roundView(round.id)!;
@@ -522,6 +529,7 @@ export function submit(ctx: Ctx, roundId: number): void {
     return;
   }
   ctx.repo.updateRound(round.id, { status: 'revealed', revealedAt: ctx.now });
+  ctx.crash = 'after-reveal-commit';
   ctx.repo.audit('revealed', ctx.now, { coupleId: round.coupleId });
   const revealed = ctx.repo.roundView(round.id)!;
   for (const p of revealed.participants) {
@@ -609,6 +617,24 @@ export function releasedLines(view: RoundView, reader: number, visible: AnswerRe
       .filter((a) => a.memberId !== reader && a.value !== null)
       .map((a) => answerLine(findQuestion(view.template, a.questionId), a)),
   );
+}
+
+/** The one reminder: to each participant who has not sent their check-in yet. */
+export function remind(w: Work, roundId: number): number {
+  const round = w.repo.round(roundId);
+  if (round?.status !== 'open') return 0;
+  let n = 0;
+  for (const p of w.repo.roundView(roundId)!.participants) {
+    if (p.submittedAt !== null) continue;
+    queue(w, {
+      memberId: p.memberId,
+      kind: 'reminder',
+      roundId,
+      dedupeKey: `remind:${roundId}:${p.memberId}`,
+    });
+    n++;
+  }
+  return n;
 }
 
 /** Closes a couple's open round quietly (unpair, delete): nobody is asked anything. */

@@ -21,6 +21,10 @@ export interface EngineDeps {
   onOutbox?: (ids: number[]) => void;
   /** Called after a transaction commits, with couples whose rhythm, pause or status changed (the scheduler's cue). */
   onCoupleChange?: (coupleIds: number[]) => void;
+  /** Called after a transaction commits, with rounds it opened (their reminder and deadline need jobs). */
+  onRoundOpened?: (roundIds: number[]) => void;
+  /** Called right after a commit with the name of the point reached; the crash tests kill the process there. */
+  crashPoint?: (name: string) => void;
 }
 
 /** Everything one unit of work needs: dependencies, the moment, and what it produced. */
@@ -32,6 +36,10 @@ export interface Work {
   queued: number[];
   /** Couples whose schedule, pause or status this transaction changed. */
   changed: Set<number>;
+  /** Rounds this transaction opened. */
+  opened: number[];
+  /** The named point this transaction's commit reaches, for crash tests ("after-answer-commit"…). */
+  crash?: string;
   /** Things to do after commit (forget keys, checkpoint the WAL). */
   after: (() => void)[];
 }

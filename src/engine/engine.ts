@@ -5,6 +5,7 @@ import { errorFields } from '../ops/log.ts';
 import type { OutboxRow } from '../store/repo.ts';
 import * as checkin from './checkin.ts';
 import { type Ctx, type EngineDeps, para, say, sayText, type Work } from './context.ts';
+import { isPaused } from './couples.ts';
 import * as onboarding from './onboarding.ts';
 import { type Rendered, renderOutbox } from './render.ts';
 import * as settings from './settings.ts';
@@ -67,18 +68,32 @@ export class Engine {
     );
   }
 
-  /** Opens a couple's round for an occurrence (the scheduler's entry); idempotent per occurrence key. */
-  openRound(coupleId: number, occurrenceKey: string): { roundId: number; created: boolean } | null {
+  /**
+   * Opens a couple's round for a scheduled occurrence; idempotent per occurrence key. Refuses
+   * (null) for an ended or paused couple, and for an occurrence whose window has already passed
+   * (the bot was down): a stale prompt is never sent.
+   */
+  openRound(
+    coupleId: number,
+    occurrenceKey: string,
+    occurredAt: number,
+  ): { roundId: number; created: boolean } | null {
     return (
       this.#unit((w) => {
         const couple = w.repo.couple(coupleId);
-        if (couple?.status !== 'active') return null;
+        if (couple?.status !== 'active' || isPaused(couple, w.now)) return null;
+        if (occurredAt + couple.windowMinutes * 60_000 <= w.now) return null;
         const open = w.repo.openRoundOf(couple.id);
         if (open) return { roundId: open.id, created: false };
-        const { round, created } = checkin.openRound(w, couple, occurrenceKey, null);
+        const { round, created } = checkin.openRound(w, couple, occurrenceKey, null, occurredAt);
         return { roundId: round.id, created };
       }) ?? null
     );
+  }
+
+  /** The round's one reminder, to whoever has not sent yet; returns how many were queued. */
+  remind(roundId: number): number {
+    return this.#unit((w) => checkin.remind(w, roundId)) ?? 0;
   }
 
   /** The deadline of a round (the scheduler calls it); a no-op for rounds no longer open. */
@@ -114,6 +129,7 @@ export class Engine {
       queued: [],
       after: [],
       changed: new Set(),
+      opened: [],
     };
   }
 
@@ -128,12 +144,14 @@ export class Engine {
       this.deps.log.error('unit-failed', errorFields(error));
       return undefined;
     }
+    if (w.crash) this.deps.crashPoint?.(w.crash);
     // The transaction is committed: what follows is housekeeping and a cue to the relay, and
     // its failure must not turn a saved answer into an error reply.
     try {
       for (const hook of w.after) hook();
       if (w.queued.length > 0) this.deps.onOutbox?.(w.queued);
       if (w.changed.size > 0) this.deps.onCoupleChange?.([...w.changed]);
+      if (w.opened.length > 0) this.deps.onRoundOpened?.(w.opened);
     } catch (error) {
       this.deps.log.warn('after-commit-failed', errorFields(error));
     }
@@ -179,7 +197,8 @@ function route(w: Work, inbound: Inbound): Outbound[] {
     }
   }
   if (member.unreachableAt !== null) member = w.repo.updateMember(member.id, { unreachableAt: null });
-  const ctx: Ctx = { ...w, member, chat, out: [] };
+  // The same object as w, so whatever the flow records (crash point, queued rows) reaches the unit.
+  const ctx: Ctx = Object.assign(w, { member, chat, out: [] as Outbound[] });
   if (inbound.kind === 'choice' && inbound.messageId) ctx.origin = inbound.messageId;
 
   switch (inbound.kind) {
@@ -235,11 +254,11 @@ function choice(ctx: Ctx, token: string, formText: string | null): void {
     case 'role':
     case 'zone':
     case 'safe':
-      if (!onboarding.onboardingChoice(ctx, action, args[0] ?? '')) {
-        sayText(ctx, copy.checkin.staleButton);
-        onboarding.showOnboardingStep(ctx, step ?? 'onboarding:role');
-      }
-      return;
+      if (onboarding.onboardingChoice(ctx, action, args[0] ?? '')) return;
+      // Set-up is done (or moved on): an old set-up button changes nothing.
+      if (!step) return say(ctx, [para(copy.checkin.staleGeneric)], { replace: true });
+      sayText(ctx, copy.checkin.staleButton);
+      return onboarding.showOnboardingStep(ctx, step);
     case 'zonetext':
       if (formText !== null && step) return onboarding.onboardingText(ctx, formText);
       return sayText(ctx, copy.checkin.staleGeneric);

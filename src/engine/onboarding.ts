@@ -5,7 +5,7 @@ import { hashCode, newCode } from '../store/crypto.ts';
 import type { CoupleRow, MemberRow } from '../store/repo.ts';
 import { abandonOpenRound } from './checkin.ts';
 import { type Ctx, code, para, queue, resourceParagraphs, rows, say, sayText, type Work } from './context.ts';
-import { scheduleOf } from './couples.ts';
+import { INDEFINITE, scheduleOf } from './couples.ts';
 
 const INVITE_TTL = 48 * 3600_000;
 const JOIN_WINDOW = 15 * 60_000;
@@ -261,6 +261,8 @@ export function joinChoice(ctx: Ctx, yes: boolean): void {
 
 /** "Sunday 19:00", in the reader's zone, for the couple's next check-in; or "not scheduled". */
 export function nextCheckinText(w: Work, couple: CoupleRow, reader: MemberRow): string {
+  // An open-ended pause has no next check-in (and its far-future marker is no date to format).
+  if (couple.pausedUntil === INDEFINITE) return copy.status.afterResume;
   const next = nextOccurrence(scheduleOf(couple), Math.max(w.now, couple.pausedUntil ?? 0));
   return next === null
     ? copy.status.notScheduled

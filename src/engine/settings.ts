@@ -70,13 +70,13 @@ export function pause(ctx: Ctx, args: string): void {
 export function resume(ctx: Ctx): void {
   const couple = ctx.repo.activeCoupleOf(ctx.member.id);
   if (!couple || !isPaused(couple, ctx.now)) return sayText(ctx, copy.pause.notPaused);
-  ctx.repo.updateCouple(couple.id, { pausedUntil: null });
+  const resumed = ctx.repo.updateCouple(couple.id, { pausedUntil: null });
   ctx.changed.add(couple.id);
   ctx.repo.audit('resumed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
   const partner = partnerOf(couple, ctx.member.id);
   if (partner !== null)
     queue(ctx, { memberId: partner, kind: 'resumed', dedupeKey: `resumed:${couple.id}:${ctx.now}` });
-  sayText(ctx, copy.pause.resumed, copy.status.next(nextCheckinText(ctx, couple, ctx.member)));
+  sayText(ctx, copy.pause.resumed, copy.status.next(nextCheckinText(ctx, resumed, ctx.member)));
 }
 
 /** /history: the person's own answers and what they were shown of their partner's, recent first. */

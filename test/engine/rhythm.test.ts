@@ -75,3 +75,18 @@ describe('/template', () => {
     expect(c.b.transcript()).toContain(copy.template.partnerChanged('FANOS'));
   });
 });
+
+describe('/pause without a date', () => {
+  it('lasts until /resume, shows no date, and can be lifted', () => {
+    const c = pairCouple(sim);
+    expect(textOf(c.a.say('/pause'))).toContain(copy.pause.pausedIndefinitely);
+    expect(textOf(c.a.say('/status'))).toContain(copy.status.pausedIndefinitely);
+    const resumed = textOf(c.a.say('/resume'));
+    expect(resumed).toContain(copy.pause.resumed);
+    expect(resumed).not.toContain(copy.somethingWrong);
+    expect(sim.repo.couple(c.coupleId)?.pausedUntil).toBeNull();
+    sim.deliverOutbox();
+    expect(c.b.transcript()).toContain(copy.pause.partnerPaused);
+    expect(c.b.transcript()).toContain(copy.pause.partnerResumed);
+  });
+});
