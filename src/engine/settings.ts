@@ -45,6 +45,12 @@ function pausedLine(ctx: Ctx, couple: CoupleRow): string {
       );
 }
 
+/** Queues a neutral notice of this change to the actor's partner, if they have one. */
+function tellPartner(ctx: Ctx, couple: CoupleRow, kind: string): void {
+  const partner = partnerOf(couple, ctx.member.id);
+  if (partner !== null) queue(ctx, { memberId: partner, kind, dedupeKey: `${kind}:${couple.id}:${ctx.now}` });
+}
+
 /** /pause [until …]: quiet for the partner, who sees only that check-ins are paused. */
 export function pause(ctx: Ctx, args: string): void {
   const couple = ctx.repo.activeCoupleOf(ctx.member.id);
@@ -56,9 +62,7 @@ export function pause(ctx: Ctx, args: string): void {
   ctx.repo.updateCouple(couple.id, { pausedUntil: until });
   ctx.changed.add(couple.id);
   ctx.repo.audit('paused', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
-  const partner = partnerOf(couple, ctx.member.id);
-  if (partner !== null)
-    queue(ctx, { memberId: partner, kind: 'paused', dedupeKey: `paused:${couple.id}:${ctx.now}` });
+  tellPartner(ctx, couple, 'paused');
   sayText(
     ctx,
     until === INDEFINITE ? copy.pause.pausedIndefinitely : copy.pause.paused(formatDay(until, zone, ctx.now)),
@@ -73,9 +77,7 @@ export function resume(ctx: Ctx): void {
   const resumed = ctx.repo.updateCouple(couple.id, { pausedUntil: null });
   ctx.changed.add(couple.id);
   ctx.repo.audit('resumed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
-  const partner = partnerOf(couple, ctx.member.id);
-  if (partner !== null)
-    queue(ctx, { memberId: partner, kind: 'resumed', dedupeKey: `resumed:${couple.id}:${ctx.now}` });
+  tellPartner(ctx, couple, 'resumed');
   sayText(ctx, copy.pause.resumed, copy.status.next(nextCheckinText(ctx, resumed, ctx.member)));
 }
 
@@ -313,14 +315,7 @@ export function schedule(ctx: Ctx, args: string): void {
   });
   ctx.changed.add(couple.id);
   ctx.repo.audit('schedule-changed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
-  const partner = partnerOf(updated, ctx.member.id);
-  if (partner !== null) {
-    queue(ctx, {
-      memberId: partner,
-      kind: 'schedule-changed',
-      dedupeKey: `schedule:${couple.id}:${ctx.now}`,
-    });
-  }
+  tellPartner(ctx, updated, 'schedule-changed');
   sayText(
     ctx,
     copy.schedule.changed,
@@ -355,13 +350,6 @@ export function chooseTemplate(ctx: Ctx, id: string): void {
   const couple = rhythmOf(ctx);
   ctx.repo.updateCouple(couple.id, { template: id as TemplateId });
   ctx.repo.audit('template-changed', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });
-  const partner = partnerOf(couple, ctx.member.id);
-  if (partner !== null) {
-    queue(ctx, {
-      memberId: partner,
-      kind: 'template-changed',
-      dedupeKey: `template:${couple.id}:${ctx.now}`,
-    });
-  }
+  tellPartner(ctx, couple, 'template-changed');
   say(ctx, [para(copy.template.changed(TEMPLATES[id as TemplateId].name))], { replace: true });
 }

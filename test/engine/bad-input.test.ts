@@ -1,38 +1,28 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
-import { plainText, type SimPerson, Simulation } from '../../src/demo/simulation.ts';
+import { plainText, type SimPerson, type Simulation } from '../../src/demo/simulation.ts';
 import type { Inbound, OutboundMessage } from '../../src/engine/types.ts';
 import { hashCode } from '../../src/store/crypto.ts';
 import {
   answerAll,
+  databaseBytes,
   handleRaw,
-  hygieneProblems,
   inviteCode,
   labelsOf,
   memberOf,
   onboard,
   openRoundId,
   pairCouple,
-  recordTyped,
   segmentsOf,
+  simulationPerTest,
   textOf,
 } from '../support/people.ts';
 
+const world = simulationPerTest();
 let sim: Simulation;
 let typed: string[];
-
 beforeEach(() => {
-  sim = new Simulation();
-  typed = recordTyped(sim);
-});
-
-afterEach(() => {
-  try {
-    expect(hygieneProblems(sim, typed)).toEqual([]);
-  } finally {
-    sim.close();
-  }
+  ({ sim, typed } = world);
 });
 
 function count(table: string): number {
@@ -430,14 +420,6 @@ describe('things in the wrong place', () => {
 });
 
 describe('join codes', () => {
-  function fileBytes(): Buffer {
-    const f = sim.store.file;
-    return Buffer.concat([
-      readFileSync(f),
-      existsSync(`${f}-wal`) ? readFileSync(`${f}-wal`) : Buffer.alloc(0),
-    ]);
-  }
-
   it('gives wrong, used, expired and own codes the very same reply', () => {
     const ana = sim.person('Ana');
     onboard(ana);
@@ -516,7 +498,7 @@ describe('join codes', () => {
     expect(rows).toEqual([{ code_hash: hashCode(code) }]);
     expect(hashCode(code)).toMatch(/^[0-9a-f]{64}$/);
     sim.store.sqlite.pragma('wal_checkpoint(PASSIVE)');
-    const bytes = fileBytes();
+    const bytes = databaseBytes(sim);
     expect(bytes.length).toBeGreaterThan(0);
     expect(bytes.includes(code)).toBe(false);
     expect(bytes.includes(Buffer.from(code, 'utf16le'))).toBe(false);

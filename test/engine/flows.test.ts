@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
 import { BUILTIN_RESOURCES } from '../../src/checkin/resources.ts';
-import { type Received, Simulation } from '../../src/demo/simulation.ts';
+import type { Received, Simulation } from '../../src/demo/simulation.ts';
 import type { OutboundDelete, OutboundMessage } from '../../src/engine/types.ts';
 import {
   type Answer,
   answerAll,
   type Couple,
   handleRaw,
-  hygieneProblems,
   inviteCode,
   labelsOf,
   memberOf,
@@ -16,26 +15,17 @@ import {
   openRoundId,
   pairCouple,
   paragraphsOf,
-  recordTyped,
   section,
   segmentsOf,
+  simulationPerTest,
   textOf,
 } from '../support/people.ts';
 
+const world = simulationPerTest();
 let sim: Simulation;
 let typed: string[];
-
 beforeEach(() => {
-  sim = new Simulation();
-  typed = recordTyped(sim);
-});
-
-afterEach(() => {
-  try {
-    expect(hygieneProblems(sim, typed)).toEqual([]);
-  } finally {
-    sim.close();
-  }
+  ({ sim, typed } = world);
 });
 
 /** The lines a person in America/Chicago is shown before anything else in a safety reply. */

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
 import { type SimPerson, Simulation } from '../../src/demo/simulation.ts';
 import { SealError } from '../../src/store/crypto.ts';
+import { databaseBytes } from '../support/people.ts';
 
 let sim: Simulation;
 afterEach(() => sim?.close());
@@ -14,13 +14,7 @@ function onboard(p: SimPerson, args = ''): void {
   p.press('Yes');
 }
 
-function fileBytes(): Buffer {
-  const f = sim.store.file;
-  return Buffer.concat([
-    readFileSync(f),
-    existsSync(`${f}-wal`) ? readFileSync(`${f}-wal`) : Buffer.alloc(0),
-  ]);
-}
+const fileBytes = () => databaseBytes(sim);
 
 describe('/delete', () => {
   it('crypto-shreds the member: no plaintext, no wrapped key, sealed values unopenable', () => {

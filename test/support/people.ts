@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
 import type { Role } from '../../src/checkin/types.ts';
-import { plainText, type SimPerson, type Simulation } from '../../src/demo/simulation.ts';
+import { plainText, type SimPerson, Simulation } from '../../src/demo/simulation.ts';
 import type { Inbound, Outbound, OutboundMessage, Segment } from '../../src/engine/types.ts';
 import type { MemberRow } from '../../src/store/repo.ts';
 
@@ -148,4 +150,33 @@ export function hygieneProblems(sim: Simulation, typed: string[]): string[] {
     if (line.includes('"level":"error"')) problems.push(`error log: ${line.slice(0, 200)}`);
   }
   return problems;
+}
+
+/** The database file and its WAL as bytes, to check what is (not) stored in clear. */
+export function databaseBytes(sim: Simulation): Buffer {
+  const f = sim.store.file;
+  return Buffer.concat([
+    readFileSync(f),
+    existsSync(`${f}-wal`) ? readFileSync(`${f}-wal`) : Buffer.alloc(0),
+  ]);
+}
+
+/**
+ * A fresh simulation per test, with everything typed recorded; after each test, no reply may be
+ * an error and no log line may hold what anyone typed. Read `world.sim` and `world.typed` in tests.
+ */
+export function simulationPerTest(): { sim: Simulation; typed: string[] } {
+  const world = {} as { sim: Simulation; typed: string[] };
+  beforeEach(() => {
+    world.sim = new Simulation();
+    world.typed = recordTyped(world.sim);
+  });
+  afterEach(() => {
+    try {
+      expect(hygieneProblems(world.sim, world.typed)).toEqual([]);
+    } finally {
+      world.sim.close();
+    }
+  });
+  return world;
 }
