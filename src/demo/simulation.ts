@@ -29,6 +29,8 @@ export interface Received {
 export interface SimulationOptions {
   /** Start of the simulated clock (epoch ms). */
   start?: number;
+  /** Follow the real clock instead (for tests with BullMQ, whose timers are real). */
+  realTime?: boolean;
   resources?: ResourceTable;
   inviteLink?: InviteLinkMaker;
   /** Keep the database directory (for inspection) instead of removing it on close. */
@@ -61,7 +63,7 @@ export class Simulation {
     const deps: EngineDeps = {
       repo: this.repo,
       tokens: new Tokens(this.keyring),
-      clock: () => this.now,
+      clock: o.realTime ? () => (this.now = Date.now()) : () => this.now,
       log: createLogger('debug', (line) => this.logLines.push(line)),
       resources: o.resources ?? BUILTIN_RESOURCES,
       inviteLink:

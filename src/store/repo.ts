@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { AnswerRecord, RoundView } from '../checkin/types.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Store } from './db.ts';
@@ -138,6 +138,11 @@ export class Repo {
     return this.db.update(t.couples).set(patch).where(eq(t.couples.id, id)).returning().get()!;
   }
 
+  /** Every active couple (pair or solo), for the reconciler. */
+  activeCouples(): CoupleRow[] {
+    return this.db.select().from(t.couples).where(eq(t.couples.status, 'active')).all();
+  }
+
   /** Couples of a member that are solo; deleted with the member. */
   soloCouplesOf(memberId: number): CoupleRow[] {
     return this.db
@@ -254,6 +259,11 @@ export class Repo {
       .from(t.rounds)
       .where(and(eq(t.rounds.status, 'open'), lt(t.rounds.deadlineAt, now)))
       .all();
+  }
+
+  /** Every open round, for the reconciler. */
+  openRounds(): RoundRow[] {
+    return this.db.select().from(t.rounds).where(eq(t.rounds.status, 'open')).all();
   }
 
   /** A round with its participants and unsealed answers, as the visibility function takes it. */
@@ -437,12 +447,12 @@ export class Repo {
     return this.db.select().from(t.outbox).where(eq(t.outbox.id, id)).get();
   }
 
-  /** Rows waiting to be sent, oldest first. */
-  pendingOutbox(limit = 1000): OutboxRow[] {
+  /** Rows waiting to be sent, oldest first, after `afterId` (for paging). */
+  pendingOutbox(limit = 1000, afterId = 0): OutboxRow[] {
     return this.db
       .select()
       .from(t.outbox)
-      .where(eq(t.outbox.state, 'pending'))
+      .where(and(eq(t.outbox.state, 'pending'), gt(t.outbox.id, afterId)))
       .orderBy(asc(t.outbox.id))
       .limit(limit)
       .all();
@@ -462,6 +472,42 @@ export class Repo {
         .where(and(eq(t.outbox.id, id), inArray(t.outbox.state, from)))
         .run().changes > 0
     );
+  }
+
+  /** Where each outbox row goes: the platform of its member (rows for gone members are skipped). */
+  outboxPlatforms(ids: number[]): { id: number; platform: MemberRow['platform'] }[] {
+    if (ids.length === 0) return [];
+    return this.db
+      .select({ id: t.outbox.id, platform: t.members.platform })
+      .from(t.outbox)
+      .innerJoin(t.members, eq(t.members.id, t.outbox.memberId))
+      .where(inArray(t.outbox.id, ids))
+      .all();
+  }
+
+  /**
+   * Rows left in "sending" since before `before`: a worker died between marking and confirming.
+   * They become "uncertain" and are never re-sent blindly (at most once).
+   */
+  markStaleSendingUncertain(before: number, now: number): number {
+    return this.db
+      .update(t.outbox)
+      .set({ state: 'uncertain', updatedAt: now })
+      .where(and(eq(t.outbox.state, 'sending'), lt(t.outbox.updatedAt, before)))
+      .run().changes;
+  }
+
+  /** Counts of outbox rows by state, for health and tests. */
+  outboxCounts(): Record<OutboxRow['state'], number> {
+    const out = { pending: 0, sending: 0, sent: 0, uncertain: 0, failed: 0, cancelled: 0 };
+    for (const r of this.db
+      .select({ state: t.outbox.state, n: sql<number>`count(*)` })
+      .from(t.outbox)
+      .groupBy(t.outbox.state)
+      .all()) {
+      out[r.state] = r.n;
+    }
+    return out;
   }
 
   // ---- sent messages (for /clear) -----------------------------------------------------------
