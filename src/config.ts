@@ -41,6 +41,11 @@ const envSchema = z.object({
     .default('https://discord.com/api'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SUPPORT_RESOURCES: z.string().min(1).optional(),
+  ROLE: z.enum(['all', 'bot', 'worker']).default('all'),
+  CRASH_AT: z
+    .string()
+    .regex(/^[a-z-]+$/)
+    .optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -60,6 +65,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Support resources overriding the built-in ones, when SUPPORT_RESOURCES names a file. */
   resources: ResourceTable | null;
+  /** What this process runs: receiving updates ("bot"), the queue workers ("worker"), or both. */
+  role: 'all' | 'bot' | 'worker';
+  /** Crash tests only: the named point at which to kill this process (never in production). */
+  crashAt: string | null;
 }
 
 /** A configuration problem, with a message meant for the person deploying the bot. */
@@ -98,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : null,
     logLevel: e.LOG_LEVEL,
     resources: e.SUPPORT_RESOURCES ? readResources(e.SUPPORT_RESOURCES) : null,
+    role: e.ROLE,
+    crashAt: e.CRASH_AT && e.NODE_ENV !== 'production' ? e.CRASH_AT : null,
   };
 }
 

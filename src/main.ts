@@ -1,14 +1,13 @@
-import { BUILTIN_RESOURCES } from './checkin/resources.ts';
+import { type App, startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { Engine } from './engine/engine.ts';
-import { Tokens } from './engine/tokens.ts';
+import { type Core, openCore } from './core.ts';
+import type { Transport } from './delivery/transport.ts';
 import { createLogger, errorFields, type Logger } from './ops/log.ts';
-import { Keyring } from './store/crypto.ts';
-import { openStore } from './store/db.ts';
-import { Repo } from './store/repo.ts';
+import { redisReachable } from './schedule/queues.ts';
 
-// The composition root: config -> store -> engine -> adapters. The platform adapters and the
-// BullMQ scheduler plug in here as they are built (issues 3-5).
+// The composition root: config -> store -> engine -> queues -> adapters. The Telegram and
+// Discord adapters plug in here as they are built (issues 4 and 5): each brings an ingress
+// (receiving updates, for ROLE=all|bot) and a Transport (sending, for ROLE=all|worker).
 
 const NO_TOKEN = `No chat platform is configured, so there is nothing to connect to yet.
 
@@ -21,22 +20,79 @@ To see the whole product first, with no accounts at all:
   npm run demo
 `;
 
-/** Builds the service from configuration; returns what main needs to run and stop it. */
-export function compose(config: Config, log: Logger): { engine: Engine; close(): void } {
-  const store = openStore(config.databaseFile);
-  const keyring = new Keyring(config.dataKey);
-  const repo = new Repo(store, keyring);
-  const engine = new Engine({
-    repo,
-    tokens: new Tokens(keyring),
-    clock: Date.now,
-    log,
-    resources: config.resources ?? BUILTIN_RESOURCES,
-  });
-  return { engine, close: () => store.close() };
+/** A platform's two halves: receiving updates and sending messages. */
+export interface Adapter {
+  transport: Transport;
+  /** Starts receiving updates and handing them to the engine. */
+  start(core: Core): Promise<void>;
+  /** Stops receiving updates (first step of a graceful shutdown). */
+  stop(): Promise<void>;
 }
 
-function main(): number {
+/** The adapters configured for this process; none exist yet in this build. */
+function adaptersFor(_config: Config): Adapter[] {
+  return [];
+}
+
+function warnAboutKey(config: Config): void {
+  if (config.dataKeySource === 'env') return;
+  const how =
+    config.dataKeySource === 'generated'
+      ? 'a new master key was generated and stored in'
+      : 'the master key is read from';
+  console.warn(
+    `WARNING: no DATA_KEY was set, so ${how} ${config.dataDir}/dev-data-key.\n` +
+      'Anyone with that file and the database can read everything. For real use, set DATA_KEY and keep a copy of it\n' +
+      'somewhere other than the data directory: without the key, the data cannot be read.',
+  );
+}
+
+async function run(config: Config, log: Logger): Promise<number> {
+  const adapters = adaptersFor(config);
+  if (adapters.length === 0) {
+    console.error(
+      'The chat adapters are not built yet; the engine, scheduling, storage and demo are. See README.md.',
+    );
+    return 1;
+  }
+  const core = openCore({
+    databaseFile: config.databaseFile,
+    dataKey: config.dataKey,
+    log,
+    resources: config.resources,
+  });
+  if (!(await redisReachable(config.redisUrl))) {
+    console.error(
+      `Redis is not reachable at ${config.redisUrl}: start it (redis-server, or docker compose up -d redis) or set REDIS_URL. ` +
+        'Answers are still saved meanwhile, and messages go out as soon as Redis answers.',
+    );
+  }
+  const app: App = await startApp({
+    engine: core.engine,
+    repo: core.repo,
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    role: config.role,
+    transports: adapters.map((a) => a.transport),
+    log,
+  });
+  if (config.role !== 'worker') for (const a of adapters) await a.start(core);
+  log.info('started', { role: config.role, adapters: adapters.length });
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  // Stop taking updates first, then let jobs in flight finish, then close the database.
+  log.info('stopping');
+  await Promise.allSettled(adapters.map((a) => a.stop()));
+  await app.stop(10_000);
+  core.store.close();
+  log.info('stopped');
+  return 0;
+}
+
+async function main(): Promise<number> {
   let config: Config;
   try {
     config = loadConfig();
@@ -48,32 +104,17 @@ function main(): number {
     throw error;
   }
   const log = createLogger(config.logLevel);
-  if (config.dataKeySource !== 'env') {
-    const how =
-      config.dataKeySource === 'generated'
-        ? 'a new master key was generated and stored in'
-        : 'the master key is read from';
-    console.warn(
-      `WARNING: no DATA_KEY was set, so ${how} ${config.dataDir}/dev-data-key.\n` +
-        'Anyone with that file and the database can read everything. For real use, set DATA_KEY and keep a copy of it\n' +
-        'somewhere other than the data directory: without the key, the data cannot be read.',
-    );
-  }
+  warnAboutKey(config);
   if (!config.telegram && !config.discord) {
     console.error(NO_TOKEN);
     return 1;
   }
   try {
-    const service = compose(config, log);
-    log.info('store-ready', { telegram: config.telegram !== null, discord: config.discord !== null });
-    // The Telegram and Discord adapters are not part of this build yet.
-    console.error('The chat adapters are not built yet; the engine, storage and demo are. See README.md.');
-    service.close();
-    return 1;
+    return await run(config, log);
   } catch (error) {
     log.error('start-failed', errorFields(error));
     return 1;
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main();

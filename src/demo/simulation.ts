@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_RESOURCES, type ResourceTable } from '../checkin/resources.ts';
 import type { Segment } from '../checkin/types.ts';
-import type { EngineDeps, InviteLinkMaker } from '../engine/context.ts';
-import { Engine } from '../engine/engine.ts';
-import { Tokens } from '../engine/tokens.ts';
+import { openCore } from '../core.ts';
+import type { InviteLinkMaker } from '../engine/context.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { Actor, Button, Inbound, Outbound, OutboundMessage, Platform } from '../engine/types.ts';
 import { createLogger } from '../ops/log.ts';
-import { Keyring } from '../store/crypto.ts';
-import { openStore, type Store } from '../store/db.ts';
-import { Repo } from '../store/repo.ts';
+import type { Keyring } from '../store/crypto.ts';
+import type { Store } from '../store/db.ts';
+import type { Repo } from '../store/repo.ts';
 
 // An in-process stand-in for a chat platform: simulated people talk to the real engine over a
 // real SQLite file, and outbox rows are rendered and "delivered" to their inboxes. The demo
@@ -57,20 +57,20 @@ export class Simulation {
     this.dir = o.dir ?? mkdtempSync(join(tmpdir(), 'checkin-sim-'));
     this.#keep = o.keep ?? false;
     this.now = o.start ?? Date.UTC(2026, 10, 24, 18, 0);
-    this.store = openStore(join(this.dir, 'checkin.sqlite'));
-    this.keyring = new Keyring(randomBytes(32));
-    this.repo = new Repo(this.store, this.keyring);
-    const deps: EngineDeps = {
-      repo: this.repo,
-      tokens: new Tokens(this.keyring),
-      clock: o.realTime ? () => (this.now = Date.now()) : () => this.now,
+    const core = openCore({
+      databaseFile: join(this.dir, 'checkin.sqlite'),
+      dataKey: randomBytes(32),
       log: createLogger('debug', (line) => this.logLines.push(line)),
+      clock: o.realTime ? () => (this.now = Date.now()) : () => this.now,
       resources: o.resources ?? BUILTIN_RESOURCES,
       inviteLink:
         o.inviteLink ??
         ((platform, code) => (platform === 'telegram' ? `https://t.me/checkin_bot?start=${code}` : null)),
-    };
-    this.engine = new Engine(deps);
+    });
+    this.store = core.store;
+    this.keyring = core.keyring;
+    this.repo = core.repo;
+    this.engine = core.engine;
   }
 
   /** A new person on a platform. */

@@ -1,8 +1,8 @@
 import { type Job, Worker } from 'bullmq';
+import type { Relay } from '../delivery/relay.ts';
 import { INDEFINITE } from '../engine/couples.ts';
 import type { Engine } from '../engine/engine.ts';
 import { errorFields, type Logger } from '../ops/log.ts';
-import type { Relay } from '../delivery/relay.ts';
 import type { Repo } from '../store/repo.ts';
 import { ROUNDS, workerConnection } from './queues.ts';
 import { occurrenceFor, type Scheduler, schedulerId, wantsScheduler } from './scheduler.ts';
@@ -116,7 +116,9 @@ export async function startRounds(d: RoundsDeps, redisUrl: string, prefix: strin
     concurrency: 4,
   });
   worker.on('error', (error) => d.log.warn('rounds-worker-error', errorFields(error)));
-  worker.on('failed', (job, error) => d.log.warn('round-job-failed', { job: job?.name ?? null, ...errorFields(error) }));
+  worker.on('failed', (job, error) =>
+    d.log.warn('round-job-failed', { job: job?.name ?? null, ...errorFields(error) }),
+  );
   await d.scheduler.queues.rounds.upsertJobScheduler(
     'reconcile',
     { every: RECONCILE_EVERY, immediately: true },
