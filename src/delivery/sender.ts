@@ -84,14 +84,14 @@ async function failed(
   error: unknown,
 ): Promise<SendOutcome> {
   const now = (d.clock ?? Date.now)();
-  if (!(error instanceof TransportError)) {
-    // We cannot know whether the platform got it: at most once means not sending it again.
-    d.repo.moveOutbox(id, ['sending'], 'uncertain', now);
-    d.log.error('send-uncertain', { outboxId: id, ...errorFields(error) });
-    return 'uncertain';
-  }
-  const f = error.failure;
+  // Anything but a classified failure leaves us unable to know whether the platform got it.
+  const f = error instanceof TransportError ? error.failure : ({ kind: 'uncertain' } as const);
   switch (f.kind) {
+    case 'uncertain':
+      // At most once: a message that may have arrived is never sent again. /history keeps it.
+      d.repo.moveOutbox(id, ['sending'], 'uncertain', now);
+      d.log.warn('send-uncertain', { outboxId: id, ...errorFields(error) });
+      return 'uncertain';
     case 'rate-limited': {
       d.repo.moveOutbox(id, ['sending'], 'pending', now);
       d.log.warn('send-rate-limited', { outboxId: id, retryAfterMs: f.retryAfterMs });

@@ -16,8 +16,10 @@ export type SendFailure =
   | { kind: 'rate-limited'; retryAfterMs: number }
   /** The person blocked the bot or never started it: stop trying. */
   | { kind: 'unreachable' }
-  /** A network hiccup or a 5xx: try again later with backoff. */
+  /** The platform certainly did not take it (connection refused, a 5xx): try again later with backoff. */
   | { kind: 'transient' }
+  /** It may or may not have arrived (a timeout, a reset): never sent again, so at most once. */
+  | { kind: 'uncertain' }
   /** The platform rejected the request itself (a 400): retrying cannot help. */
   | { kind: 'rejected' };
 

@@ -35,6 +35,8 @@ export interface SimulationOptions {
   inviteLink?: InviteLinkMaker;
   /** Keep the database directory (for inspection) instead of removing it on close. */
   keep?: boolean;
+  /** The master key (a random one by default); give one to reopen the database elsewhere. */
+  dataKey?: Buffer;
   dir?: string;
 }
 
@@ -59,7 +61,7 @@ export class Simulation {
     this.now = o.start ?? Date.UTC(2026, 10, 24, 18, 0);
     const core = openCore({
       databaseFile: join(this.dir, 'checkin.sqlite'),
-      dataKey: randomBytes(32),
+      dataKey: o.dataKey ?? randomBytes(32),
       log: createLogger('debug', (line) => this.logLines.push(line)),
       clock: o.realTime ? () => (this.now = Date.now()) : () => this.now,
       resources: o.resources ?? BUILTIN_RESOURCES,
