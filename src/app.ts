@@ -9,6 +9,15 @@ import { reconcile, startRounds } from './schedule/rounds.ts';
 import { Scheduler } from './schedule/scheduler.ts';
 import type { Repo } from './store/repo.ts';
 
+/** A platform's two halves: receiving updates for the engine, and a Transport for sending. */
+export interface Adapter {
+  transport: Transport;
+  /** Starts receiving updates and handing them to the engine. */
+  start(engine: Engine): Promise<void>;
+  /** Stops receiving updates (the first step of a graceful shutdown). */
+  stop(): Promise<void>;
+}
+
 /** Which parts a process runs: receiving updates, working the queues, or both. */
 export type Role = 'all' | 'bot' | 'worker';
 

@@ -28,6 +28,14 @@ const envSchema = z.object({
     .string()
     .regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF... (from @BotFather)')
     .optional(),
+  TELEGRAM_WEBHOOK_URL: z
+    .url({ protocol: /^https$/, error: 'must be an https:// URL that Telegram can reach' })
+    .optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   TELEGRAM_API_ROOT: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, like https://api.telegram.org' })
     .default('https://api.telegram.org'),
@@ -60,7 +68,12 @@ export interface Config {
   dataKeySource: 'env' | 'generated' | 'file';
   redisUrl: string;
   queuePrefix: string;
-  telegram: { token: string; apiRoot: string } | null;
+  telegram: {
+    token: string;
+    apiRoot: string;
+    /** Webhook mode when set; long polling otherwise. */
+    webhook: { url: string; secret: string; port: number } | null;
+  } | null;
   discord: { token: string; applicationId: string; apiRoot: string } | null;
   logLevel: LogLevel;
   /** Support resources overriding the built-in ones, when SUPPORT_RESOURCES names a file. */
@@ -89,6 +102,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
   const { key, source } = resolveDataKey(e.DATA_KEY, e.NODE_ENV, dataDir);
+  if (e.TELEGRAM_WEBHOOK_URL && !e.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_WEBHOOK_URL, so that only Telegram can post updates (openssl rand -hex 32)',
+    );
+  }
   if (e.DISCORD_TOKEN && !e.DISCORD_APPLICATION_ID) {
     throw new ConfigError('DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
   }
@@ -100,7 +118,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataKeySource: source,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
-    telegram: e.TELEGRAM_BOT_TOKEN ? { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT } : null,
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? {
+          token: e.TELEGRAM_BOT_TOKEN,
+          apiRoot: e.TELEGRAM_API_ROOT,
+          webhook: e.TELEGRAM_WEBHOOK_URL
+            ? {
+                url: e.TELEGRAM_WEBHOOK_URL,
+                secret: e.TELEGRAM_WEBHOOK_SECRET!,
+                port: e.TELEGRAM_WEBHOOK_PORT,
+              }
+            : null,
+        }
+      : null,
     discord:
       e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID
         ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiRoot: e.DISCORD_API_ROOT }

@@ -1,7 +1,7 @@
-import { type App, startApp } from './app.ts';
+import { TelegramAdapter } from '../adapters/telegram/adapter.ts';
+import { type Adapter, type App, startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { type Core, openCore } from './core.ts';
-import type { Transport } from './delivery/transport.ts';
+import { openCore } from './core.ts';
 import { createLogger, errorFields, type Logger } from './ops/log.ts';
 import { redisReachable } from './schedule/queues.ts';
 
@@ -20,18 +20,11 @@ To see the whole product first, with no accounts at all:
   npm run demo
 `;
 
-/** A platform's two halves: receiving updates and sending messages. */
-export interface Adapter {
-  transport: Transport;
-  /** Starts receiving updates and handing them to the engine. */
-  start(core: Core): Promise<void>;
-  /** Stops receiving updates (first step of a graceful shutdown). */
-  stop(): Promise<void>;
-}
-
-/** The adapters configured for this process; none exist yet in this build. */
-function adaptersFor(_config: Config): Adapter[] {
-  return [];
+/** The adapters of the platforms configured for this process. */
+function adaptersFor(config: Config, log: Logger): Adapter[] {
+  const adapters: Adapter[] = [];
+  if (config.telegram) adapters.push(new TelegramAdapter({ ...config.telegram, log }));
+  return adapters;
 }
 
 function warnAboutKey(config: Config): void {
@@ -48,7 +41,7 @@ function warnAboutKey(config: Config): void {
 }
 
 async function run(config: Config, log: Logger): Promise<number> {
-  const adapters = adaptersFor(config);
+  const adapters = adaptersFor(config, log);
   if (adapters.length === 0) {
     console.error(
       'The chat adapters are not built yet; the engine, scheduling, storage and demo are. See README.md.',
@@ -76,7 +69,7 @@ async function run(config: Config, log: Logger): Promise<number> {
     transports: adapters.map((a) => a.transport),
     log,
   });
-  if (config.role !== 'worker') for (const a of adapters) await a.start(core);
+  if (config.role !== 'worker') for (const a of adapters) await a.start(core.engine);
   log.info('started', { role: config.role, adapters: adapters.length });
 
   await new Promise<void>((resolve) => {
