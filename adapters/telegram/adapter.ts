@@ -127,8 +127,10 @@ export class TelegramAdapter implements Adapter {
       .catch((error) => this.o.log.warn('telegram-commands-failed', errorFields(error)));
     this.bot.use(async (ctx) => {
       const inbound = toInbound(ctx.update, this.#username);
-      if (inbound) await this.#handle(engine, inbound);
+      const out = inbound ? engine.handle(inbound) : [];
+      // Every press is answered, and at once: the engine has already committed its effect.
       if ('callback_query' in ctx.update) await ctx.answerCbQuery().catch(() => {});
+      if (inbound) await this.#reply(engine, inbound, out);
     });
     if (this.o.webhook) await this.#startWebhook(this.o.webhook);
     else {
@@ -157,8 +159,7 @@ export class TelegramAdapter implements Adapter {
   }
 
   // The engine has committed before anything is sent: a failed call never loses an answer.
-  async #handle(engine: Engine, inbound: Inbound): Promise<void> {
-    const out: Outbound[] = engine.handle(inbound);
+  async #reply(engine: Engine, inbound: Inbound, out: Outbound[]): Promise<void> {
     const origin = inbound.kind === 'choice' ? inbound.messageId : undefined;
     let replaced = false;
     for (const o of out) {
