@@ -1,3 +1,4 @@
+import { DiscordAdapter } from '../adapters/discord/adapter.ts';
 import { TelegramAdapter } from '../adapters/telegram/adapter.ts';
 import { type Adapter, type App, startApp } from './app.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -24,6 +25,7 @@ To see the whole product first, with no accounts at all:
 function adaptersFor(config: Config, log: Logger): Adapter[] {
   const adapters: Adapter[] = [];
   if (config.telegram) adapters.push(new TelegramAdapter({ ...config.telegram, log }));
+  if (config.discord) adapters.push(new DiscordAdapter({ ...config.discord, log }));
   return adapters;
 }
 
@@ -42,12 +44,6 @@ function warnAboutKey(config: Config): void {
 
 async function run(config: Config, log: Logger): Promise<number> {
   const adapters = adaptersFor(config, log);
-  if (adapters.length === 0) {
-    console.error(
-      'The chat adapters are not built yet; the engine, scheduling, storage and demo are. See README.md.',
-    );
-    return 1;
-  }
   const core = openCore({
     databaseFile: config.databaseFile,
     dataKey: config.dataKey,

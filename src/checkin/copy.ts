@@ -358,6 +358,19 @@ export const copy = {
       ['/delete', 'delete everything'],
     ] as const,
     stop: 'You can pause, leave or delete at any time.',
+    /** Commands a platform menu also lists, beyond the ones above. */
+    extra: [
+      ['/start', 'set up, or pick up where you left off'],
+      ['/help', 'what I can do'],
+    ] as const,
+    /** Descriptions of command options, for platforms that ask for them. */
+    options: {
+      code: 'the code your partner sent you',
+      until: 'for example "Friday", "2 weeks" or "2026-12-24"; empty for until you resume',
+      when: 'days and a time, for example "sun 19:00" or "mon,thu 8:30"',
+    },
+    formButton: 'Type my answer',
+    formTitle: 'Your answer',
   },
 
   reminder: (until: string) => `Your check-in is still open until ${until}.`,

@@ -37,7 +37,7 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string) => void> = {
 };
 
 /** The commands a platform should advertise, with their one-line descriptions. */
-export const COMMAND_LIST = copy.help.commands.map(([cmd, what]) => ({
+export const COMMAND_LIST = [...copy.help.extra, ...copy.help.commands].map(([cmd, what]) => ({
   name: cmd.slice(1),
   description: what,
 }));
