@@ -283,7 +283,8 @@ export class DiscordAdapter implements Adapter {
 
   async #sendDm(message: OutboundMessage): Promise<string[]> {
     // A private chat is a person (their DM is opened on demand); a group is a channel already.
-    const channel = message.to.kind === 'group' ? message.to.chatId : await this.#dmChannel(message.to.chatId);
+    const channel =
+      message.to.kind === 'group' ? message.to.chatId : await this.#dmChannel(message.to.chatId);
     const ids: string[] = [];
     try {
       for (const payload of toPayloads(message, false, copy.help.formButton)) {

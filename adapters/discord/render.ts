@@ -138,5 +138,10 @@ export function toPayloads(
   }
   const last = payloads.at(-1)!;
   if (rows.length > 0) last.components = rows;
-  return payloads.map((p) => (flags ? { ...p, flags } : p));
+  // Only the first part opens neutrally; later parts are sent without a notification
+  // (SUPPRESS_NOTIFICATIONS), so no answer shows up on a lock screen.
+  return payloads.map((p, i) => {
+    const f = (flags ?? 0) | (i > 0 ? 4096 : 0);
+    return f ? { ...p, flags: f } : p;
+  });
 }

@@ -43,6 +43,8 @@ export async function sendMessage(telegram: Telegram, message: OutboundMessage):
       const sent = await telegram.sendMessage(chat, text, {
         parse_mode: 'HTML',
         ...(message.protect ? { protect_content: true } : {}),
+        // Only the first part opens neutrally; later parts must not show up on a lock screen.
+        ...(i > 0 ? { disable_notification: true } : {}),
         ...(last && markup ? { reply_markup: markup } : {}),
       });
       ids.push(String(sent.message_id));
@@ -52,7 +54,7 @@ export async function sendMessage(telegram: Telegram, message: OutboundMessage):
       const sent = await telegram.sendDocument(
         chat,
         { source: Buffer.from(a.data, 'utf8'), filename: a.filename },
-        { protect_content: true },
+        { protect_content: true, disable_notification: ids.length > 0 },
       );
       ids.push(String(sent.message_id));
     }

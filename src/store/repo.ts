@@ -513,7 +513,11 @@ export class Repo {
   // ---- sent messages (for /clear) -----------------------------------------------------------
 
   noteSent(memberId: number, roundId: number, chatId: string, messageId: string, now: number): void {
-    this.db.insert(t.sentMessages).values({ memberId, roundId, chatId, messageId, sentAt: now }).run();
+    this.db
+      .insert(t.sentMessages)
+      .values({ memberId, roundId, chatId, messageId, sentAt: now })
+      .onConflictDoNothing()
+      .run();
   }
 
   /** The bot's messages to a member about their most recent round that has any. */

@@ -230,7 +230,11 @@ export const sentMessages = sqliteTable(
     messageId: text('message_id').notNull(),
     sentAt: integer('sent_at').notNull(),
   },
-  (t) => [index('sent_messages_member').on(t.memberId, t.roundId)],
+  // One row per message: an edited message is reported again, and /clear must delete it once.
+  (t) => [
+    index('sent_messages_member').on(t.memberId, t.roundId),
+    uniqueIndex('sent_messages_message').on(t.memberId, t.chatId, t.messageId),
+  ],
 );
 
 /** What happened, never what was said: action codes and ids only. */

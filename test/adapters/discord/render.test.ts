@@ -78,8 +78,10 @@ describe('rendering to Discord', () => {
       true,
       'Type',
     );
-    for (const p of payloads) {
-      expect(p.flags).toBe(64);
+    expect(payloads.length).toBeGreaterThan(1);
+    for (const [i, p] of payloads.entries()) {
+      // Ephemeral everywhere; only the first part may notify (later ones carry SUPPRESS_NOTIFICATIONS).
+      expect(p.flags).toBe(i === 0 ? 64 : 64 | 4096);
       const size = (p.embeds ?? []).reduce((n, e) => n + e.description.length, 0);
       expect(size).toBeLessThanOrEqual(6000);
       for (const e of p.embeds ?? []) expect(e.description.length).toBeLessThanOrEqual(4096);

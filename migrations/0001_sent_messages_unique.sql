@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `sent_messages_message` ON `sent_messages` (`member_id`,`chat_id`,`message_id`);
