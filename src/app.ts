@@ -5,7 +5,7 @@ import type { Transport } from './delivery/transport.ts';
 import type { Engine } from './engine/engine.ts';
 import { errorFields, type Logger } from './ops/log.ts';
 import { createQueues, type Queues } from './schedule/queues.ts';
-import { reconcile, startRounds } from './schedule/rounds.ts';
+import { reconcile, scheduleReconciler, startRounds } from './schedule/rounds.ts';
 import { Scheduler } from './schedule/scheduler.ts';
 import type { Repo } from './store/repo.ts';
 
@@ -69,9 +69,18 @@ export async function startApp(o: AppOptions): Promise<App> {
   const sweep = () => {
     relay.sweep().catch((error) => o.log.warn('relay-sweep-failed', errorFields(error)));
   };
-  queues.producer.on('ready', sweep);
-
   const roundsDeps = { engine: o.engine, repo: o.repo, scheduler, relay, log: o.log, clock: o.clock };
+  let readyBefore = false;
+  queues.producer.on('ready', () => {
+    sweep();
+    // Redis may have come back empty: let the reconciler rebuild schedules from the database.
+    if (readyBefore && o.role !== 'bot')
+      scheduleReconciler(roundsDeps).catch((error) =>
+        o.log.warn('reconcile-schedule-failed', errorFields(error)),
+      );
+    readyBefore = true;
+  });
+
   const workers: Worker[] = [];
   if (o.role !== 'bot') {
     for (const transport of o.transports) {

@@ -68,6 +68,10 @@ export async function sendOne(d: SenderDeps, job: Job<SendJobData>, token?: stri
     return failed(d, job, token, id, row.memberId, error);
   }
   d.crashPoint?.('after-platform-send');
+  if (interval > 0) {
+    // Leave the gap after the platform took it, so latency variance cannot shrink it.
+    await d.redis.set(`${d.prefix}:gate:${chatKey(message.to)}`, '1', 'PX', interval).catch(() => {});
+  }
   d.repo.moveOutbox(id, ['sending'], 'sent', now());
   if (message.roundId !== undefined) {
     for (const messageId of messageIds) d.engine.noteSent(message.to, messageId, message.roundId);
@@ -121,16 +125,19 @@ async function failed(
 /** A BullMQ worker sending one platform's outbox rows within that platform's limits. */
 export function createSender(d: SenderDeps): Worker<SendJobData, SendOutcome> {
   const deps: SenderDeps = { ...d, pauseAll: (ms) => worker.rateLimit(ms) };
+  const connection = workerConnection(d.redisUrl);
   const worker: Worker<SendJobData, SendOutcome> = new Worker<SendJobData, SendOutcome>(
     sendQueueName(d.transport.platform),
     (job, token) => sendOne(deps, job, token),
     {
-      connection: workerConnection(d.redisUrl),
+      connection,
       prefix: d.prefix,
       concurrency: d.concurrency ?? Math.max(1, d.transport.limits.perSecond),
-      limiter: { max: d.transport.limits.perSecond, duration: 1000 },
+      // An even pace: BullMQ's limiter is a fixed window, so max N per 1000 ms can let 2N through in a rolling second.
+      limiter: { max: 1, duration: Math.ceil(1000 / d.transport.limits.perSecond) },
     },
   );
   worker.on('error', (error) => d.log.warn('send-worker-error', errorFields(error)));
+  worker.on('closed', () => connection.disconnect());
   return worker;
 }

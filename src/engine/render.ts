@@ -67,6 +67,11 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
     case 'reveal': {
       const view = round && w.repo.roundView(round.id);
       if (view?.status !== 'revealed') return { cancel: 'not-revealed' };
+      // The partner deleted everything meanwhile: what is left is no shared summary, and the
+      // neutral "pairing ended" notice says all there is to say.
+      if (view.participants.length < 2 && w.repo.couple(view.coupleId)?.kind === 'pair') {
+        return { cancel: 'partner-gone' };
+      }
       return msg([para(copy.update), ...summaryFor(w, view, member.id)], { kind: 'summary', protect: true });
     }
     case 'released': {

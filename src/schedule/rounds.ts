@@ -110,19 +110,27 @@ export async function handleRoundJob(d: RoundsDeps, job: Job): Promise<string> {
 
 /** The worker of the rounds queue, plus the hourly reconciler as a Job Scheduler (so exactly one runs). */
 export async function startRounds(d: RoundsDeps, redisUrl: string, prefix: string): Promise<Worker> {
+  const connection = workerConnection(redisUrl);
   const worker = new Worker(ROUNDS, (job) => handleRoundJob(d, job), {
-    connection: workerConnection(redisUrl),
+    connection,
     prefix,
     concurrency: 4,
   });
   worker.on('error', (error) => d.log.warn('rounds-worker-error', errorFields(error)));
+  worker.on('closed', () => connection.disconnect());
   worker.on('failed', (job, error) =>
     d.log.warn('round-job-failed', { job: job?.name ?? null, ...errorFields(error) }),
   );
+  await scheduleReconciler(d);
+  return worker;
+}
+
+/** Schedules the hourly reconciler, running once now. Again whenever Redis returns (maybe empty). */
+export async function scheduleReconciler(d: RoundsDeps): Promise<void> {
   await d.scheduler.queues.rounds.upsertJobScheduler(
     'reconcile',
-    { every: RECONCILE_EVERY, immediately: true },
+    // An every-scheduler's first run is immediate: at boot, and when Redis returns empty.
+    { every: RECONCILE_EVERY },
     { name: 'reconcile', data: {} },
   );
-  return worker;
 }
