@@ -10,6 +10,7 @@ import { createLogger } from '../src/ops/log.ts';
 import { schedulerId } from '../src/schedule/scheduler.ts';
 import { startFakePlatform } from '../test/support/fake-platform.ts';
 import { FakeTransport } from '../test/support/fake-transport.ts';
+import { deleteKeys } from '../test/support/redis.ts';
 
 // How fast a whole minute's worth of scheduled check-ins reaches a rate-limited platform.
 //
@@ -54,17 +55,6 @@ async function usedMemory(redis: Redis): Promise<number> {
   const m = /^used_memory:(\d+)/m.exec(info);
   if (!m) throw new Error('no used_memory in INFO');
   return Number(m[1]);
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
-  let n = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) n += await redis.del(...keys);
-  } while (cursor !== '0');
-  return n;
 }
 
 const prefix = `bench-delivery-${process.pid}-${Date.now().toString(36)}`;
@@ -208,7 +198,7 @@ try {
 } finally {
   clearInterval(sampler);
   if (app) await app.stop(5000);
-  await deleteKeys(admin, prefix);
+  await deleteKeys(REDIS_URL, prefix);
   admin.disconnect();
   await fake.close();
   store.close();
