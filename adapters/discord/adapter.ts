@@ -63,14 +63,22 @@ export function commandDefinitions() {
 export async function registerCommands(rest: REST, applicationId: string, force = false): Promise<boolean> {
   const wanted = commandDefinitions();
   if (!force) {
-    const current = (await rest.get(Routes.applicationCommands(applicationId))) as {
-      name: string;
-      description: string;
-    }[];
-    const same =
-      current.length === wanted.length &&
-      wanted.every((w) => current.some((c) => c.name === w.name && c.description === w.description));
-    if (same) return false;
+    const current = (await rest.get(Routes.applicationCommands(applicationId))) as Record<string, unknown>[];
+    // Everything that decides where and how a command can be used, not only its name.
+    const shape = (c: Record<string, unknown>) =>
+      JSON.stringify([
+        c.name,
+        c.description,
+        c.contexts ?? null,
+        c.integration_types ?? null,
+        ((c.options as Record<string, unknown>[] | undefined) ?? []).map((o) => [
+          o.name,
+          o.type,
+          o.required ?? false,
+        ]),
+      ]);
+    const have = new Set(current.map(shape));
+    if (current.length === wanted.length && wanted.every((w) => have.has(shape(w)))) return false;
   }
   await rest.put(Routes.applicationCommands(applicationId), { body: wanted });
   return true;
@@ -191,8 +199,11 @@ export class DiscordAdapter implements Adapter {
   async #interaction(engine: Engine, i: Interaction): Promise<void> {
     if (!(i.isChatInputCommand() || i.isButton() || i.isModalSubmit())) return;
     // In the bot's own DM replies are ordinary messages; anywhere else only the actor sees them.
+    // Only the bot's own DM is private. A user-installed app used in a DM between two people
+    // (context "private channel") is a DM-typed channel too, and a friend can read it.
     const inDm =
-      i.context === InteractionContextType.BotDM || (!i.guildId && i.channel?.type === ChannelType.DM);
+      i.context === InteractionContextType.BotDM ||
+      (i.context == null && !i.guildId && i.channel?.type === ChannelType.DM);
     const chat: ChatRef = inDm
       ? { platform: 'discord', chatId: i.user.id, kind: 'private' }
       : { platform: 'discord', chatId: i.channelId ?? i.id, kind: 'group' };
@@ -241,6 +252,12 @@ export class DiscordAdapter implements Adapter {
       return;
     }
     let first = true;
+    if (i.isButton() && messages[0]!.replaces !== i.message.id) {
+      // The pressed message keeps its text but loses its buttons, so it cannot be pressed twice;
+      // what the engine said follows as new messages.
+      await i.update({ components: [] });
+      first = false;
+    }
     for (const message of messages) {
       const payloads = toPayloads(message, !inDm, copy.help.formButton);
       for (const [n, payload] of payloads.entries()) {
@@ -249,7 +266,8 @@ export class DiscordAdapter implements Adapter {
           ? { ...payload, files: [{ attachment: Buffer.from(a.data, 'utf8'), name: a.filename }] }
           : payload;
         if (first && i.isButton() && message.replaces === i.message.id && !message.protect) {
-          await i.update(body);
+          // An update keeps whatever it does not name: say every field, so old buttons go.
+          await i.update({ content: '', embeds: [], components: [], ...body });
           this.#note(engine, message, [i.message.id]);
         } else if (first) {
           const sent = await i.reply({ ...body, withResponse: true });
