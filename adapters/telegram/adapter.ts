@@ -5,9 +5,12 @@ import type { Update } from 'telegraf/types';
 import type { Adapter } from '../../src/app.ts';
 import type { Transport } from '../../src/delivery/transport.ts';
 import { COMMAND_LIST, type Engine } from '../../src/engine/engine.ts';
-import type { Actor, ChatRef, Inbound, Outbound } from '../../src/engine/types.ts';
+import type { Actor, ChatRef, Inbound, Outbound, OutboundMessage } from '../../src/engine/types.ts';
 import { errorFields, type Logger } from '../../src/ops/log.ts';
 import { classify, clearKeyboard, deleteMessages, sendMessage, TELEGRAM_LIMITS } from './send.ts';
+
+/** The longest 429 wait an inline reply sits out before giving up. */
+const INLINE_RETRY_LIMIT = 5000;
 
 export interface TelegramOptions {
   token: string;
@@ -168,7 +171,7 @@ export class TelegramAdapter implements Adapter {
           await deleteMessages(this.bot.telegram, o);
           continue;
         }
-        const ids = await sendMessage(this.bot.telegram, o);
+        const ids = await this.#sendReply(o);
         replaced ||= o.replaces !== undefined && ids.includes(o.replaces);
         if (o.roundId !== undefined) for (const id of ids) engine.noteSent(o.to, id, o.roundId);
       } catch (error) {
@@ -177,6 +180,19 @@ export class TelegramAdapter implements Adapter {
     }
     // A pressed keyboard that was not replaced loses its buttons, so it cannot be pressed twice.
     if (origin && !replaced) await clearKeyboard(this.bot.telegram, inbound.chat.chatId, origin);
+  }
+
+  // A reply the person is waiting for: one retry after a short 429, rather than leaving them
+  // with no next question (their answer is saved either way).
+  async #sendReply(o: OutboundMessage): Promise<string[]> {
+    try {
+      return await sendMessage(this.bot.telegram, o);
+    } catch (error) {
+      const f = classify(error).failure;
+      if (f.kind !== 'rate-limited' || f.retryAfterMs > INLINE_RETRY_LIMIT) throw error;
+      await new Promise((resolve) => setTimeout(resolve, f.retryAfterMs));
+      return sendMessage(this.bot.telegram, o);
+    }
   }
 
   async #startWebhook(w: { url: string; secret: string; port: number }): Promise<void> {

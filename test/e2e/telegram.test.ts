@@ -534,6 +534,16 @@ describe('the Telegram bot', () => {
     expect(bot.emu.rejected).toHaveLength(1);
   });
 
+  it('retries an inline reply once after a short 429, so the person still sees what comes next', async () => {
+    const a = bot.person(951, 'Avery');
+    await a.onboard();
+    bot.emu.rateLimitNext(1, 1);
+    await a.command('/help');
+    await a.waitFor((m) => m.visibleText.includes(copy.help.heading), 'the /help reply after the 429');
+    expect(bot.emu.rejected.map((r) => r.status)).toEqual([429]);
+    expect(a.messages().filter((m) => m.visibleText.includes(copy.help.heading))).toHaveLength(1);
+  });
+
   it('marks a member who blocked the bot unreachable and stops sending to them', async () => {
     const a = bot.person(1001, 'Avery');
     const b = bot.person(1002, 'Blake');
