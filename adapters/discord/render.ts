@@ -119,8 +119,14 @@ export function toPayloads(
     : undefined;
   const rows = actionRows(message.buttons, form);
   const payloads: DiscordPayload[] = [];
+  const [opener, ...rest] = message.paragraphs;
+  let body: Pick<OutboundMessage, 'paragraphs'> = message;
+  if (message.openerAlone && opener && rest.length > 0) {
+    payloads.push({ content: renderMarkdown({ paragraphs: [opener] })[0]! });
+    body = { paragraphs: rest };
+  }
   if (message.kind === 'summary') {
-    const parts = renderMarkdown(message, MAX_EMBED_DESCRIPTION);
+    const parts = renderMarkdown(body, MAX_EMBED_DESCRIPTION);
     let embeds: { description: string }[] = [];
     let size = 0;
     for (const description of parts) {
@@ -134,7 +140,7 @@ export function toPayloads(
     }
     payloads.push({ embeds });
   } else {
-    for (const content of renderMarkdown(message)) payloads.push({ content });
+    for (const content of renderMarkdown(body)) payloads.push({ content });
   }
   const last = payloads.at(-1)!;
   if (rows.length > 0) last.components = rows;

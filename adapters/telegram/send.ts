@@ -22,7 +22,11 @@ const harmlessEdit = (e: unknown) =>
  */
 export async function sendMessage(telegram: Telegram, message: OutboundMessage): Promise<string[]> {
   const chat = message.to.chatId;
-  const chunks = renderHtml(message);
+  const [opener, ...rest] = message.paragraphs;
+  const chunks =
+    message.openerAlone && opener && rest.length > 0
+      ? [...renderHtml({ paragraphs: [opener] }), ...renderHtml({ paragraphs: rest })]
+      : renderHtml(message);
   const markup = inlineKeyboard(message.buttons);
   if (message.replaces && chunks.length === 1 && !message.protect && !message.attachment) {
     try {

@@ -291,13 +291,17 @@ function record(
   ctx.crash = 'after-answer-commit';
 
   if (crisis) {
-    say(
-      ctx,
-      [...resourceParagraphs(ctx, ctx.member), para(copy.checkin.crisisKept), para(copy.checkin.stillHere)],
-      {
-        kind: 'resources',
-      },
-    );
+    // The resources may already be in this reply (the text was checked as it came in): then the
+    // note joins that message, before its closing "I'm still here".
+    const shown = ctx.out.find((m) => m.type === 'message' && m.kind === 'resources');
+    if (shown?.type === 'message') shown.paragraphs.splice(-1, 0, para(copy.checkin.crisisKept));
+    else {
+      say(
+        ctx,
+        [...resourceParagraphs(ctx, ctx.member), para(copy.checkin.crisisKept), para(copy.checkin.stillHere)],
+        { kind: 'resources' },
+      );
+    }
   } else if (q.safety && q.kind === 'scale' && value !== null && Number(value) <= LOW_SAFETY_SCORE) {
     say(
       ctx,
@@ -589,7 +593,16 @@ export function closeRound(w: Work, roundId: number): boolean {
 export function release(ctx: Ctx, roundId: number, yes: boolean): void {
   const round = ctx.repo.round(roundId);
   const part = round && ctx.repo.participation(roundId, ctx.member.id);
-  if (!round || !part || round.status !== 'closed' || part.submittedAt === null || part.release !== null) {
+  // After an unpair the ex-partner is no longer "your partner": nothing is released to them.
+  const active = round && ctx.repo.couple(round.coupleId)?.status === 'active';
+  if (
+    !round ||
+    !part ||
+    !active ||
+    round.status !== 'closed' ||
+    part.submittedAt === null ||
+    part.release !== null
+  ) {
     return say(ctx, [para(copy.checkin.closed)], { replace: true });
   }
   ctx.repo.updateParticipation(roundId, ctx.member.id, { release: yes ? 'released' : 'kept' });
@@ -623,6 +636,8 @@ export function releasedLines(view: RoundView, reader: number, visible: AnswerRe
 export function remind(w: Work, roundId: number): number {
   const round = w.repo.round(roundId);
   if (round?.status !== 'open') return 0;
+  const couple = w.repo.couple(round.coupleId);
+  if (couple?.status !== 'active' || isPaused(couple, w.now)) return 0;
   let n = 0;
   for (const p of w.repo.roundView(roundId)!.participants) {
     if (p.submittedAt !== null) continue;

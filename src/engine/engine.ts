@@ -1,10 +1,11 @@
 import { copy } from '../checkin/copy.ts';
+import { mentionsCrisis } from '../checkin/crisis.ts';
 import { resourcesFor } from '../checkin/resources.ts';
 import { cleanName } from '../checkin/text.ts';
 import { errorFields } from '../ops/log.ts';
 import type { OutboxRow } from '../store/repo.ts';
 import * as checkin from './checkin.ts';
-import { type Ctx, type EngineDeps, para, say, sayText, type Work } from './context.ts';
+import { type Ctx, type EngineDeps, para, resourceParagraphs, say, sayText, type Work } from './context.ts';
 import { isPaused } from './couples.ts';
 import * as onboarding from './onboarding.ts';
 import { type Rendered, renderOutbox } from './render.ts';
@@ -229,6 +230,11 @@ function command(ctx: Ctx, name: string, args: string): void {
 }
 
 function text(ctx: Ctx, body: string): void {
+  // Crisis wording gets resources first, wherever it is typed and whatever happens to the text
+  // next (an answer, a time zone, a stray message, one too long to keep).
+  if (mentionsCrisis(body)) {
+    say(ctx, [...resourceParagraphs(ctx, ctx.member), para(copy.checkin.stillHere)], { kind: 'resources' });
+  }
   if (onboarding.onboardingStep(ctx)) return onboarding.onboardingText(ctx, body);
   const conv = ctx.repo.conversation(ctx.member);
   if (conv?.step === 'checkin:question' && conv.roundId !== null && conv.questionId !== null) {
@@ -239,6 +245,9 @@ function text(ctx: Ctx, body: string): void {
 }
 
 function choice(ctx: Ctx, token: string, formText: string | null): void {
+  if (formText !== null && mentionsCrisis(formText)) {
+    say(ctx, [...resourceParagraphs(ctx, ctx.member), para(copy.checkin.stillHere)], { kind: 'resources' });
+  }
   const verified = ctx.deps.tokens.verify(ctx.member.id, token);
   if (!verified) return say(ctx, [para(copy.checkin.closed)], { replace: true });
   const { action, args } = verified;

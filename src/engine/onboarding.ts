@@ -15,7 +15,10 @@ const SAFETY = ['yes', 'no', 'unspecified'] as const;
 
 /** Where an unfinished onboarding stands, if it does. */
 export function onboardingStep(ctx: Ctx): string | null {
-  return ctx.member.onboardedAt ? null : (ctx.repo.conversation(ctx.member)?.step ?? 'onboarding:role');
+  if (ctx.member.onboardedAt) return null;
+  // A /delete confirmation may sit in the conversation meanwhile; set-up then starts over.
+  const step = ctx.repo.conversation(ctx.member)?.step;
+  return step?.startsWith('onboarding:') ? step : 'onboarding:role';
 }
 
 /** /start: welcome a new person (or resume their onboarding); a code in the args is a pairing invite. */

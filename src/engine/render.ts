@@ -34,6 +34,7 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
       private: true,
       ...(o.buttons ? { buttons: o.buttons } : {}),
       ...(o.protect ? { protect: true } : {}),
+      ...(o.kind === 'summary' ? { openerAlone: true } : {}),
       ...(row.roundId !== null ? { roundId: row.roundId } : {}),
     },
   });
@@ -58,6 +59,9 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
       if (round?.status !== 'open') return { cancel: 'round-not-open' };
       if (w.repo.participation(round.id, member.id)?.submittedAt != null)
         return { cancel: 'already-submitted' };
+      // Someone who paused is taking a break: no nudge, even for a round opened before.
+      const couple = w.repo.couple(round.coupleId);
+      if (couple?.status !== 'active' || isPaused(couple, w.now)) return { cancel: 'not-active' };
       const until = formatWhen(round.deadlineAt, zoneOf(member), w.now);
       return msg([para(copy.reminder(until))], {
         kind: 'prompt',
@@ -91,6 +95,8 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
     case 'release-ask': {
       const part = round && w.repo.participation(round.id, member.id);
       if (round?.status !== 'closed' || part?.release !== null) return { cancel: 'decided' };
+      // "Your partner" must still be the partner the answers were written for.
+      if (w.repo.couple(round.coupleId)?.status !== 'active') return { cancel: 'pairing-ended' };
       return msg([para(copy.update), para(copy.deadline.releaseAsk)], {
         buttons: [
           [

@@ -70,6 +70,12 @@ export interface OutboundMessage {
   private: boolean;
   /** Ask the platform to prevent forwarding and saving (Telegram protect_content). */
   protect?: boolean;
+  /**
+   * Proactive and carrying someone's words: send the first paragraph (a neutral line) as a
+   * message of its own, which may notify, and the rest without a notification, so no answer
+   * can show on a lock screen or in a chat list preview.
+   */
+  openerAlone?: boolean;
   /** Round this message belongs to, so adapters can report its platform id for /clear. */
   roundId?: number;
   /** A file to attach (the /export). */

@@ -189,7 +189,7 @@ describe('a couple on Discord, from /start to the shared summary', () => {
     sendB = await b.press(copy.review.send);
     summaryB = sendB.original!;
     summaryA = await a.waitFor(
-      (m) => m.embeds.length > 0 && paragraphsOf(m)[1] === copy.reveal.opening,
+      (m) => m.embeds.length > 0 && paragraphsOf(m)[0] === copy.reveal.opening,
       'with the summary',
     );
     await outboxSettled(bot);
@@ -329,8 +329,11 @@ describe('a couple on Discord, from /start to the shared summary', () => {
       state: 'sent',
     });
     // Each holds exactly the other's shared answers (B kept "hear" private), then their own.
+    // The neutral line arrives alone, just before the summary (which comes without a notification).
+    const shownA = a.messages();
+    const before = shownA[shownA.findIndex((m) => m.id === summaryA.id) - 1]!;
+    expect(paragraphsOf(before)).toEqual([copy.update]);
     expect(paragraphsOf(summaryA)).toEqual([
-      copy.update,
       copy.reveal.opening,
       `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
       `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
@@ -680,7 +683,7 @@ describe('a couple split across Telegram and Discord', () => {
     for (const w of [words.B.countOn, words.B.deposit]) allowedT.add(canaryOf(w));
     const send = await d.press(copy.review.send);
     const summaryD = send.original!;
-    const summaryT = await t.waitFor((m) => tgParagraphsOf(m)[1] === copy.reveal.opening, 'with the summary');
+    const summaryT = await t.waitFor((m) => tgParagraphsOf(m)[0] === copy.reveal.opening, 'with the summary');
     await outboxSettled(bot);
     check();
 
@@ -693,8 +696,9 @@ describe('a couple split across Telegram and Discord', () => {
       `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.A.deposit}”\n${copy.reveal.yourWords}: “${words.B.deposit}”`,
       copy.reveal.closing,
     ]);
+    const beforeT = t.messages()[t.messages().findIndex((m) => m.message_id === summaryT.message_id) - 1]!;
+    expect(tgParagraphsOf(beforeT)).toEqual([copy.update]);
     expect(tgParagraphsOf(summaryT)).toEqual([
-      copy.update,
       copy.reveal.opening,
       `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
       `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
