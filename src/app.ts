@@ -66,19 +66,37 @@ export async function startApp(o: AppOptions): Promise<App> {
   deps.onRoundOpened = (ids) => scheduler.followRounds(ids);
   if (o.crashPoint) deps.crashPoint = o.crashPoint;
 
+  // Work started from connection events; stop() lets it finish before closing the connection.
+  const inflight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
   const sweep = () => {
-    relay.sweep().catch((error) => o.log.warn('relay-sweep-failed', errorFields(error)));
+    track(relay.sweep().catch((error) => o.log.warn('relay-sweep-failed', errorFields(error))));
   };
   const roundsDeps = { engine: o.engine, repo: o.repo, scheduler, relay, log: o.log, clock: o.clock };
-  let readyBefore = false;
+  // The hourly reconciler is a Job Scheduler (so exactly one runs). Upserting it runs it at once;
+  // that happens at boot and whenever Redis answers again, since it may have come back empty
+  // or been away when this process started.
+  const scheduleReconcilerNow = () =>
+    scheduleReconciler(roundsDeps).catch((error) =>
+      o.log.warn('reconcile-schedule-failed', errorFields(error)),
+    );
+  let booted = false;
   queues.producer.on('ready', () => {
     sweep();
-    // Redis may have come back empty: let the reconciler rebuild schedules from the database.
-    if (readyBefore && o.role !== 'bot')
-      scheduleReconciler(roundsDeps).catch((error) =>
-        o.log.warn('reconcile-schedule-failed', errorFields(error)),
+    if (o.role === 'bot') return;
+    track(scheduleReconcilerNow());
+    if (!booted) {
+      booted = true;
+      // An unchanged scheduler does not fire on upsert: run one reconcile for this boot.
+      track(
+        queues.rounds
+          .add('reconcile', {}, { jobId: `reconcile-boot-${Date.now()}` })
+          .catch((error) => o.log.warn('reconcile-boot-failed', errorFields(error))),
       );
-    readyBefore = true;
+    }
   });
 
   const workers: Worker[] = [];
@@ -98,13 +116,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         }),
       );
     }
-    try {
-      workers.push(await startRounds(roundsDeps, o.redisUrl, o.prefix));
-    } catch (error) {
-      // Redis is away at start: the workers connect by themselves when it returns, and the
-      // reconciler's scheduler is upserted by the next reconcile run.
-      o.log.warn('rounds-start-deferred', errorFields(error));
-    }
+    workers.push(startRounds(roundsDeps, o.redisUrl, o.prefix));
   }
 
   return {
@@ -122,6 +134,10 @@ export async function startApp(o: AppOptions): Promise<App> {
         new Promise((resolve) => setTimeout(resolve, timeoutMs)),
       ]);
       await Promise.allSettled(workers.map((w) => w.close(true)));
+      await Promise.race([
+        Promise.allSettled([...inflight]),
+        new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+      ]);
       await queues.close();
     },
   };

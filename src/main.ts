@@ -42,6 +42,12 @@ function warnAboutKey(config: Config): void {
   );
 }
 
+/** Host and port of a Redis URL, never its password. */
+function redisHost(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.hostname}:${u.port || 6379}`;
+}
+
 async function run(config: Config, log: Logger): Promise<number> {
   const adapters = adaptersFor(config, log);
   const core = openCore({
@@ -52,7 +58,7 @@ async function run(config: Config, log: Logger): Promise<number> {
   });
   if (!(await redisReachable(config.redisUrl))) {
     console.error(
-      `Redis is not reachable at ${config.redisUrl}: start it (redis-server, or docker compose up -d redis) or set REDIS_URL. ` +
+      `Redis is not reachable at ${redisHost(config.redisUrl)}: start it (redis-server, or docker compose up -d redis) or set REDIS_URL. ` +
         'Answers are still saved meanwhile, and messages go out as soon as Redis answers.',
     );
   }
@@ -93,6 +99,9 @@ async function main(): Promise<number> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  // A library promise that rejects with nobody listening (BullMQ's connection check when Redis
+  // drops at that moment) must not take the bot down with it: log its kind and carry on.
+  process.on('unhandledRejection', (error) => log.warn('unhandled-rejection', errorFields(error)));
   warnAboutKey(config);
   if (!config.telegram && !config.discord) {
     console.error(NO_TOKEN);

@@ -124,7 +124,9 @@ export class DiscordAdapter implements Adapter {
   readonly #dmChannels = new Map<string, string>();
 
   constructor(readonly o: DiscordOptions) {
-    this.rest = new REST({ api: o.apiRoot, version: '10' }).setToken(o.token);
+    // No silent re-POSTs: after a timeout or a 5xx the message may have arrived, and the
+    // sender's at-most-once bookkeeping must see that instead of a second copy going out.
+    this.rest = new REST({ api: o.apiRoot, version: '10', retries: 0 }).setToken(o.token);
     // No privileged intents: DMs and interactions are all the bot needs.
     this.client = new Client({
       intents: [GatewayIntentBits.DirectMessages],
@@ -244,11 +246,14 @@ export class DiscordAdapter implements Adapter {
     }
     const out = engine.handle(inbound);
     const messages = out.filter((o): o is OutboundMessage => o.type === 'message');
-    for (const o of out) if (o.type === 'delete') await this.#deleteDm(o).catch(() => {});
+    // Deletes (/clear) come after the acknowledgement: several of them can take over 3 seconds.
+    const deletes = () =>
+      Promise.all(out.map((o) => (o.type === 'delete' ? this.#deleteDm(o).catch(() => {}) : undefined)));
     if (messages.length === 0) {
       // Nothing to say (a duplicate): still acknowledge within Discord's three seconds.
       if (i.isChatInputCommand()) await i.reply({ content: copy.cancelled, flags: 64 });
       else await i.deferUpdate();
+      await deletes();
       return;
     }
     let first = true;
@@ -280,6 +285,7 @@ export class DiscordAdapter implements Adapter {
         first = false;
       }
     }
+    await deletes();
   }
 
   #note(engine: Engine, message: OutboundMessage, ids: string[]): void {

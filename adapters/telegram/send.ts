@@ -11,6 +11,10 @@ export const TELEGRAM_LIMITS: TransportLimits = {
   maxRetryAfterMs: 120_000,
 };
 
+// A link in someone's answer must not be fetched by Telegram (that would tell its owner when
+// the message went out) nor shown as a preview card.
+const NO_PREVIEW = { is_disabled: true };
+
 const harmlessEdit = (e: unknown) =>
   e instanceof TelegramError && e.code === 400 && /message is not modified/.test(e.description);
 
@@ -32,6 +36,7 @@ export async function sendMessage(telegram: Telegram, message: OutboundMessage):
     try {
       await telegram.editMessageText(chat, Number(message.replaces), undefined, chunks[0]!, {
         parse_mode: 'HTML',
+        link_preview_options: NO_PREVIEW,
         ...(markup ? { reply_markup: markup } : {}),
       });
       return [message.replaces];
@@ -46,6 +51,7 @@ export async function sendMessage(telegram: Telegram, message: OutboundMessage):
       const last = i === chunks.length - 1;
       const sent = await telegram.sendMessage(chat, text, {
         parse_mode: 'HTML',
+        link_preview_options: NO_PREVIEW,
         ...(message.protect ? { protect_content: true } : {}),
         // Only the first part opens neutrally; later parts must not show up on a lock screen.
         ...(i > 0 ? { disable_notification: true } : {}),

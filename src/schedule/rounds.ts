@@ -108,8 +108,8 @@ export async function handleRoundJob(d: RoundsDeps, job: Job): Promise<string> {
   }
 }
 
-/** The worker of the rounds queue, plus the hourly reconciler as a Job Scheduler (so exactly one runs). */
-export async function startRounds(d: RoundsDeps, redisUrl: string, prefix: string): Promise<Worker> {
+/** The worker of the rounds queue (it connects, and reconnects, by itself). */
+export function startRounds(d: RoundsDeps, redisUrl: string, prefix: string): Worker {
   const connection = workerConnection(redisUrl);
   const worker = new Worker(ROUNDS, (job) => handleRoundJob(d, job), {
     connection,
@@ -121,7 +121,6 @@ export async function startRounds(d: RoundsDeps, redisUrl: string, prefix: strin
   worker.on('failed', (job, error) =>
     d.log.warn('round-job-failed', { job: job?.name ?? null, ...errorFields(error) }),
   );
-  await scheduleReconciler(d);
   return worker;
 }
 

@@ -196,6 +196,26 @@ it('a Redis outage delays delivery but loses nothing, sends nothing twice, and n
   expect(fake.rejected.filter((r) => r.status !== 429)).toEqual([]);
 }, 45_000);
 
+it('a Redis not running when the bot starts: answers are kept, and everything starts once it runs', async () => {
+  const port = await freePort();
+  app = await startApp({
+    engine: sim.engine,
+    repo: sim.repo,
+    redisUrl: `redis://127.0.0.1:${port}`,
+    prefix: 'late',
+    role: 'all',
+    transports: [new FakeTransport(fake.url, { platform: 'telegram' })],
+    log: createLogger('debug', (line) => sim.logLines.push(line)),
+  });
+  const { a, coupleId } = pair();
+  expect(textOf(a.say('/status'))).toContain(copy.status.paired);
+  expect(rows().filter((r) => r.state === 'pending').length).toBeGreaterThan(0);
+  await startRedis(port);
+  // With no manual step: the queued notice goes out, and the reconciler rebuilds the schedule.
+  await eventually(settled, 15_000, 'the outbox to drain');
+  await eventually(() => app!.scheduler.nextRun(coupleId), 15_000, "the couple's schedule");
+});
+
 it('a Redis that comes back empty gets every schedule back, without a restart', async () => {
   const { port, server, app: running } = await boot();
   const { coupleId } = pair();
