@@ -10,12 +10,6 @@ export const ROUNDS = 'rounds';
 /** One send queue per platform, so each platform's limits apply to its own traffic only. */
 export const sendQueueName = (platform: Platform): string => `send-${platform}`;
 
-export type RoundJob =
-  | { name: 'open'; data: { coupleId: number } }
-  | { name: 'remind'; data: { roundId: number } }
-  | { name: 'deadline'; data: { roundId: number } }
-  | { name: 'reconcile'; data: Record<string, never> };
-
 export interface SendJobData {
   outboxId: number;
 }
