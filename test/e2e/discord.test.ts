@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiscordAdapter } from '../../adapters/discord/adapter.ts';
 import { copy } from '../../src/checkin/copy.ts';
-import { sparkline } from '../../src/checkin/summary.ts';
 import { COMMAND_LIST } from '../../src/engine/engine.ts';
 import { createLogger } from '../../src/ops/log.ts';
 import {
@@ -19,6 +18,7 @@ import {
 } from '../support/discord/flow.ts';
 import type { BotMessage, InteractionRecord, InteractionWhere } from '../support/discord/server.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
+import { expectedReveal } from '../support/reveal.ts';
 import type { BotMessage as TgMessage } from '../support/telegram/emulator.ts';
 import { inviteCode, type Person, paragraphsOf as tgParagraphsOf } from '../support/telegram/flow.ts';
 
@@ -97,21 +97,6 @@ const scores = {
 };
 
 /** The "Side by side" paragraph one partner's summary should hold. */
-const sideBySide = (self: typeof scores.A, other: typeof scores.A) =>
-  [
-    copy.reveal.scores,
-    ...(
-      [
-        ['consistency', Q.consistency.label],
-        ['reliability', Q.reliability.label],
-        ['fear', Q.fear.label],
-        ['anger', Q.anger.label],
-      ] as const
-    ).map(
-      ([k, label]) =>
-        `${label}: your partner ${sparkline([other[k]])} ${other[k]} · you ${sparkline([self[k]])} ${self[k]}`,
-    ),
-  ].join('\n');
 
 // ---- one couple's whole conversation, on Discord only ---------------------------------------
 
@@ -333,22 +318,18 @@ describe('a couple on Discord, from /start to the shared summary', () => {
     const shownA = a.messages();
     const before = shownA[shownA.findIndex((m) => m.id === summaryA.id) - 1]!;
     expect(paragraphsOf(before)).toEqual([copy.update]);
-    expect(paragraphsOf(summaryA)).toEqual([
-      copy.reveal.opening,
-      `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
-      `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
-      sideBySide(scores.A, scores.B),
-      `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.B.deposit}”\n${copy.reveal.yourWords}: “${words.A.deposit}”`,
-      copy.reveal.closing,
-    ]);
-    expect(paragraphsOf(summaryB)).toEqual([
-      copy.reveal.opening,
-      `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
-      `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
-      sideBySide(scores.B, scores.A),
-      `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.A.deposit}”\n${copy.reveal.yourWords}: “${words.B.deposit}”`,
-      copy.reveal.closing,
-    ]);
+    expect(paragraphsOf(summaryA)).toEqual(
+      expectedReveal(
+        { words: words.A, scores: scores.A },
+        { words: { ...words.B, hear: undefined }, scores: scores.B },
+      ),
+    );
+    expect(paragraphsOf(summaryB)).toEqual(
+      expectedReveal(
+        { words: { ...words.B, hear: undefined }, scores: scores.B },
+        { words: words.A, scores: scores.A },
+      ),
+    );
   });
 
   it('keeps every answer to its author until both sent, safety scores always, and nothing in logs', () => {
@@ -688,24 +669,20 @@ describe('a couple split across Telegram and Discord', () => {
     check();
 
     expect(summaryD.embeds.length).toBeGreaterThan(0);
-    expect(paragraphsOf(summaryD)).toEqual([
-      copy.reveal.opening,
-      `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
-      `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
-      sideBySide(scores.B, scores.A),
-      `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.A.deposit}”\n${copy.reveal.yourWords}: “${words.B.deposit}”`,
-      copy.reveal.closing,
-    ]);
+    expect(paragraphsOf(summaryD)).toEqual(
+      expectedReveal(
+        { words: { ...words.B, hear: undefined }, scores: scores.B },
+        { words: words.A, scores: scores.A },
+      ),
+    );
     const beforeT = t.messages()[t.messages().findIndex((m) => m.message_id === summaryT.message_id) - 1]!;
     expect(tgParagraphsOf(beforeT)).toEqual([copy.update]);
-    expect(tgParagraphsOf(summaryT)).toEqual([
-      copy.reveal.opening,
-      `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
-      `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
-      sideBySide(scores.A, scores.B),
-      `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.B.deposit}”\n${copy.reveal.yourWords}: “${words.A.deposit}”`,
-      copy.reveal.closing,
-    ]);
+    expect(tgParagraphsOf(summaryT)).toEqual(
+      expectedReveal(
+        { words: words.A, scores: scores.A },
+        { words: { ...words.B, hear: undefined }, scores: scores.B },
+      ),
+    );
 
     // The privacy invariant held on both platforms after every step.
     expect(steps).toBeGreaterThan(30);

@@ -3,10 +3,10 @@ import type { Update } from 'telegraf/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TelegramAdapter } from '../../adapters/telegram/adapter.ts';
 import { copy } from '../../src/checkin/copy.ts';
-import { sparkline } from '../../src/checkin/summary.ts';
 import { COMMAND_LIST } from '../../src/engine/engine.ts';
 import { createLogger } from '../../src/ops/log.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
+import { expectedReveal } from '../support/reveal.ts';
 import type { BotMessage } from '../support/telegram/emulator.ts';
 import {
   inviteCode,
@@ -229,38 +229,19 @@ describe('a couple on Telegram, from /start to the shared summary', () => {
       state: 'sent',
     });
 
-    const side = (self: typeof scores.A, other: typeof scores.A) =>
-      [
-        copy.reveal.scores,
-        ...(
-          [
-            ['consistency', Q.consistency.label],
-            ['reliability', Q.reliability.label],
-            ['fear', Q.fear.label],
-            ['anger', Q.anger.label],
-          ] as const
-        ).map(
-          ([k, label]) =>
-            `${label}: your partner ${sparkline([other[k]])} ${other[k]} · you ${sparkline([self[k]])} ${self[k]}`,
-        ),
-      ].join('\n');
     // Each holds exactly the other's shared answers (B kept "hear" private), then their own.
-    expect(paragraphsOf(summaryA)).toEqual([
-      copy.reveal.opening,
-      `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
-      `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
-      side(scores.A, scores.B),
-      `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.B.deposit}”\n${copy.reveal.yourWords}: “${words.A.deposit}”`,
-      copy.reveal.closing,
-    ]);
-    expect(paragraphsOf(summaryB)).toEqual([
-      copy.reveal.opening,
-      `${copy.reveal.partnerWords}\n${Q.countOn.label}: “${words.A.countOn}”\n${Q.hear.label}: “${words.A.hear}”`,
-      `${copy.reveal.yourWords}\n${Q.countOn.label}: “${words.B.countOn}”`,
-      side(scores.B, scores.A),
-      `${copy.reveal.deposits}\n${copy.reveal.partnerWords}: “${words.A.deposit}”\n${copy.reveal.yourWords}: “${words.B.deposit}”`,
-      copy.reveal.closing,
-    ]);
+    expect(paragraphsOf(summaryA)).toEqual(
+      expectedReveal(
+        { words: words.A, scores: scores.A },
+        { words: { ...words.B, hear: undefined }, scores: scores.B },
+      ),
+    );
+    expect(paragraphsOf(summaryB)).toEqual(
+      expectedReveal(
+        { words: { ...words.B, hear: undefined }, scores: scores.B },
+        { words: words.A, scores: scores.A },
+      ),
+    );
   });
 
   it('keeps every answer to its author until both sent, safety scores always, and nothing in logs', () => {
