@@ -463,6 +463,9 @@ describe('strict Bot API over HTTP', () => {
         ['s3cret', 'one'],
         ['s3cret', 'two'],
       ]);
+      // The hook records an update before it answers 200, and the emulator confirms it only
+      // once it has read that answer: wait for the confirmation rather than racing it.
+      await emu.waitFor(() => emu.pendingUpdates() === 0);
       expect(emu.pendingUpdates()).toBe(0);
     } finally {
       await new Promise((r) => hook.close(r));
