@@ -308,6 +308,76 @@ export const copy = {
       `Your partner chose a different check-in format: ${name}. It starts with the next check-in.`,
   },
 
+  /** Therapist channels: a group a therapist invites a couple into, posted to only with both partners' consent. */
+  channel: {
+    // In the group or channel.
+    notManager: 'Only someone who manages this group or channel can link it to a couple.',
+    cannotPost:
+      "I can't post in this channel yet. Add me to it with permission to send messages (on Discord, install me to the server), then send /link again.",
+    linkCode: "Here's a one-time code for the couple you work with. It works once and expires in 48 hours:",
+    linkCommand: (code: string) => `/therapist ${code}`,
+    linkHow:
+      'The first partner who sends it to me in our private chat links this channel to their check-ins. ' +
+      'Nothing is posted here until both partners agree, and either of them can stop it at any time.',
+    alreadyLinked:
+      "This channel is already linked to a couple's check-ins. To link it again, one of the partners sends me /revoke first.",
+    linked: 'A couple has linked this channel. Nothing is posted here until both partners agree.',
+    active: (scope: 'scores' | 'words') =>
+      `Both partners agreed. After each check-in they both finish, I'll post ${scope === 'scores' ? 'their scores' : 'their scores and the words they chose to share'} here.`,
+    ended: "Sharing from this couple's check-ins has ended.",
+    revealOpener: 'A new check-in from this couple.',
+    opening: 'Both partners finished a check-in.',
+    nothingShared: 'Nothing from this check-in was shared for this channel.',
+    trendsHeading: (n: number) =>
+      n === 1 ? 'Scores from the one shared check-in so far:' : `Scores over the last ${n} shared check-ins:`,
+    noTrends: 'No check-ins have been shared here yet.',
+    notLinked: 'No couple is sharing check-ins here.',
+    groupHelp:
+      'Here I answer only /link (for whoever manages this group or channel) and /trends. Check-ins happen in a private chat with me.',
+    /** How partners appear in a channel: never by name. */
+    partnerLabels: ['Partner 1', 'Partner 2'] as const,
+
+    // In a partner's private chat.
+    notPaired:
+      'A therapist channel is for couples who check in together. Send /pair to invite your partner first.',
+    needCode:
+      "To link your therapist's channel, send /therapist followed by the code they posted there. /therapist on its own shows what is linked now.",
+    badCode:
+      "That code doesn't work. Ask your therapist for a new one: they can send /link in their channel again.",
+    slowDown:
+      "That code doesn't work. Too many codes have been tried from here, so please wait a little and ask your therapist for a new one.",
+    howToStop: '/revoke stops sharing at any time, for you both.',
+    consentAsk: (title: string, members: number | null, label: string) => [
+      `Your couple has been invited to share check-ins with "${title}"${members === null ? '' : ` (${members === 1 ? '1 member' : `${members} members`})`}.`,
+      "If you agree, after each check-in you've both finished I'll post there either your scores only, or your scores and the words you chose to share. If you and your partner choose differently, I use the narrower one.",
+      'Things you keep private, and your safety answers unless you share them in a check-in, are never posted. Nothing from before you both agreed is posted either.',
+      `There you appear as "${label}", never by name.`,
+      "This chat app is not a clinical record and isn't covered by HIPAA. You can stop this at any time with /revoke, and so can your partner.",
+    ],
+    agreeScores: 'I agree: scores only',
+    agreeWords: 'I agree: scores and shared words',
+    notNow: 'Not now',
+    waitingForPartner: 'Thank you. Nothing is posted until your partner agrees too.',
+    nowActive: (title: string, scope: 'scores' | 'words') =>
+      `Sharing with "${title}" is on: ${scope === 'scores' ? 'scores only' : 'scores and the words you chose to share'}. It starts with the next check-in you both finish. /revoke stops it at any time.`,
+    declined: 'Okay. Nothing is posted there. If you change your mind, send /therapist.',
+    alreadyAgreed: (title: string) => `You've already agreed to share with "${title}". /revoke stops it.`,
+    inviteEnded: 'That invitation has ended, so nothing was changed.',
+    none: 'No therapist channel is linked. When your therapist sends /link in their group or channel, send me /therapist with the code they get.',
+    statusLine: (title: string, state: string) => `"${title}": ${state}`,
+    states: {
+      active: (scope: 'scores' | 'words') =>
+        `sharing ${scope === 'scores' ? 'scores only' : 'scores and the words you chose to share'}`,
+      waitingForYou: 'waiting for your answer',
+      waitingForPartner: 'waiting for your partner',
+    },
+    revoked:
+      'Done. Nothing more will be posted to the therapist channel. To share again, your therapist can send /link there.',
+    nothingToRevoke: 'Nothing is being shared with a therapist channel.',
+    /** To the other partner, proactively: neutral, no reason, no name. */
+    partnerEnded: 'Sharing with the therapist channel has ended.',
+  },
+
   exported: "Here's everything I hold about you, as a file. Keep it somewhere safe: it holds your answers.",
 
   clear: {
@@ -350,6 +420,8 @@ export const copy = {
       ['/pause', 'pause check-ins, for example "/pause until Friday"'],
       ['/resume', 'start check-ins again'],
       ['/history', 'your recent check-ins'],
+      ['/therapist', "link or see your therapist's channel"],
+      ['/revoke', "stop sharing with your therapist's channel"],
       ['/support', 'people you can talk to right now'],
       ['/privacy', 'what I keep and who sees it'],
       ['/clear', 'remove my messages from your latest check-in'],
@@ -363,9 +435,15 @@ export const copy = {
       ['/start', 'set up, or pick up where you left off'],
       ['/help', 'what I can do'],
     ] as const,
+    /** Commands for a therapist's group or channel. */
+    group: [
+      ['/link', 'link this group to a couple (for whoever manages it)'],
+      ['/trends', "the linked couple's shared scores over time"],
+    ] as const,
     /** Descriptions of command options, for platforms that ask for them. */
     options: {
       code: 'the code your partner sent you',
+      channelCode: 'the code your therapist got with /link',
       until: 'for example "Friday", "2 weeks" or "2026-12-24"; empty for until you resume',
       when: 'days and a time, for example "sun 19:00" or "mon,thu 8:30"',
     },

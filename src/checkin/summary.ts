@@ -6,7 +6,8 @@ import { visibleAnswers } from './visibility.ts';
 // Summaries are built only from what visibleAnswers returns for the recipient.
 
 const BARS = '▁▂▃▄▅▆▇█';
-const TREND_ROUNDS = 6;
+/** How many rounds a trend looks back over. */
+export const TREND_ROUNDS = 6;
 const DEPOSIT_ROUNDS = 3;
 
 /** A text sparkline of 0–10 values, oldest first ("▂▃▅▆"). */
@@ -59,7 +60,8 @@ export function block(heading: Segment | null, lines: Segment[][]): Segment[] {
 /**
  * The shared summary of a finished round for one recipient: the other person's words first,
  * scores side by side with trends, trust deposits (noting gently when only one of two made
- * any lately), and the closing invitation. `earlier` holds the couple's previous rounds.
+ * any lately), and the closing invitation. `earlier` holds the couple's previous rounds. A
+ * therapist channel with a "scores" consent gets the scores alone.
  */
 export function buildSummary(
   round: RoundView,
@@ -70,49 +72,37 @@ export function buildSummary(
   const template = TEMPLATES[round.template];
   const visible = visibleAnswers(round, recipient);
   const solo = round.participants.length === 1;
+  const channel = recipient.kind === 'channel';
+  const words = !channel || recipient.scope === 'words';
   const self = recipient.kind === 'member' ? recipient.memberId : null;
   // The other person's words first (step 4 of the five); for a channel, in participant order.
   const authors = round.participants
     .map((p) => p.memberId)
     .sort((a, b) => (a === self ? 1 : 0) - (b === self ? 1 : 0));
-  const paragraphs: Segment[][] = [[seg(solo ? copy.reveal.soloOpening : copy.reveal.opening, 'italic')]];
+  const opening = channel ? copy.channel.opening : solo ? copy.reveal.soloOpening : copy.reveal.opening;
+  const paragraphs: Segment[][] = [[seg(opening, 'italic')]];
   const history = [...earlier, round];
   const deposit = template.questions.find((q) => q.deposit);
   // What the partner sees of your own words is what you shared; alone, everything you wrote.
   const shown = (a: AnswerRecord) => a.value !== null && (solo || a.shared);
 
-  for (const author of authors) {
-    const words = visible.filter((a) => {
+  for (const author of words ? authors : []) {
+    const said = visible.filter((a) => {
       const q = questionOf(round, a);
       return a.memberId === author && shown(a) && q?.kind !== 'scale' && (solo || !q?.deposit);
     });
-    if (solo && words.length === 0) continue;
-    const lines = words.map((a) => answerLine(questionOf(round, a), a));
+    if (solo && said.length === 0) continue;
+    const lines = said.map((a) => answerLine(questionOf(round, a), a));
     if (lines.length === 0) lines.push([seg(copy.reveal.nothingShared, 'italic')]);
     paragraphs.push(block(seg(labels.author(author), 'bold'), lines));
   }
 
-  const scoreLines: Segment[][] = [];
-  for (const q of template.questions.filter((x) => x.kind === 'scale' && x.trend)) {
-    const line: Segment[] = [];
-    for (const author of authors) {
-      if (!visible.some((a) => a.memberId === author && a.questionId === q.id && shown(a))) continue;
-      const trend = trendOf(history, recipient, author, q.id);
-      line.push(seg(line.length === 0 ? `${q.label}: ` : ' · '));
-      if (!solo) line.push(seg(`${labels.author(author).toLowerCase()} `));
-      line.push(
-        seg(
-          `${sparkline(trend.map((a) => Number(a.value)))} ${trend.at(-1)!.value}`,
-          'plain',
-          trend.map((a) => a.id),
-        ),
-      );
-    }
-    if (line.length > 0) scoreLines.push(line);
-  }
-  if (scoreLines.length > 0) paragraphs.push(block(seg(copy.reveal.scores, 'bold'), scoreLines));
+  const scores = scoreLines(history, recipient, authors, solo ? null : labels, (author, questionId) =>
+    visible.some((a) => a.memberId === author && a.questionId === questionId && shown(a)),
+  );
+  if (scores.length > 0) paragraphs.push(block(seg(copy.reveal.scores, 'bold'), scores));
 
-  if (deposit && !solo) {
+  if (deposit && !solo && words) {
     const lines = authors.map((author) => {
       const a = visible.find((x) => x.memberId === author && x.questionId === deposit.id && shown(x));
       return [
@@ -125,8 +115,45 @@ export function buildSummary(
       paragraphs.push([seg(copy.reveal.oneSidedDeposits)]);
     }
   }
+  if (channel && visible.length === 0) paragraphs.push([seg(copy.channel.nothingShared, 'italic')]);
   if (!solo && recipient.kind === 'member') paragraphs.push([seg(copy.reveal.closing, 'italic')]);
   return paragraphs;
+}
+
+/**
+ * One line per trend question of the newest round's template: each author's recent scores as a
+ * sparkline and the latest value, side by side. `include` says whether an author's score to a
+ * question belongs on the line at all; `labels` is null when there is one author (no names).
+ */
+export function scoreLines(
+  rounds: RoundView[],
+  recipient: Recipient,
+  authors: number[],
+  labels: SummaryLabels | null,
+  include: (author: number, questionId: string) => boolean,
+): Segment[][] {
+  const latest = rounds.at(-1);
+  if (!latest) return [];
+  const lines: Segment[][] = [];
+  for (const q of TEMPLATES[latest.template].questions.filter((x) => x.kind === 'scale' && x.trend)) {
+    const line: Segment[] = [];
+    for (const author of authors) {
+      if (!include(author, q.id)) continue;
+      const trend = trendOf(rounds, recipient, author, q.id);
+      if (trend.length === 0) continue;
+      line.push(seg(line.length === 0 ? `${q.label}: ` : ' · '));
+      if (labels) line.push(seg(`${labels.author(author).toLowerCase()} `));
+      line.push(
+        seg(
+          `${sparkline(trend.map((a) => Number(a.value)))} ${trend.at(-1)!.value}`,
+          'plain',
+          trend.map((a) => a.id),
+        ),
+      );
+    }
+    if (line.length > 0) lines.push(line);
+  }
+  return lines;
 }
 
 function questionOf(round: RoundView, a: AnswerRecord): Question | undefined {

@@ -106,7 +106,7 @@ export type Recipient =
       channelId: number;
       /** "scores": scale answers only; "words": scales and shared text. */
       scope: ConsentScope;
-      /** Rounds opened before this moment are never shown to the channel. */
+      /** Rounds opened before this moment (or in it) are never shown to the channel. */
       consentedAt: number;
     };
 

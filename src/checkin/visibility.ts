@@ -18,6 +18,11 @@ function releasedBy(round: RoundView, memberId: number): boolean {
   return round.status === 'closed' && p?.submittedAt != null && p.release === 'released';
 }
 
+/** Whether a round was opened after a moment; one opened in that very millisecond counts as before. */
+export function openedAfter(round: Pick<RoundView, 'openedAt'>, moment: number): boolean {
+  return round.openedAt > moment;
+}
+
 /** Whether this answer may be shown to this recipient. */
 export function canSee(round: RoundView, answer: AnswerRecord, recipient: Recipient): boolean {
   if (recipient.kind === 'member') {
@@ -27,7 +32,7 @@ export function canSee(round: RoundView, answer: AnswerRecord, recipient: Recipi
     return isTwoSided(round) || releasedBy(round, answer.memberId);
   }
   // Therapist channel: two-sided reveals only, from rounds opened after consent, within scope.
-  if (!isTwoSided(round) || round.openedAt < recipient.consentedAt) return false;
+  if (!isTwoSided(round) || !openedAfter(round, recipient.consentedAt)) return false;
   if (!answer.shared || answer.value === null) return false;
   const question = findQuestion(round.template, answer.questionId);
   if (!question) return false;

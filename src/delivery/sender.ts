@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Engine } from '../engine/engine.ts';
 import { errorFields, type Logger } from '../ops/log.ts';
 import { type SendJobData, sendQueueName, workerConnection } from '../schedule/queues.ts';
-import type { Repo } from '../store/repo.ts';
+import type { OutboxRow, Repo } from '../store/repo.ts';
 import { chatKey, type Transport, TransportError } from './transport.ts';
 
 /** What happened to one send job, for tests and metrics. */
@@ -65,7 +65,7 @@ export async function sendOne(d: SenderDeps, job: Job<SendJobData>, token?: stri
   try {
     ({ messageIds } = await d.transport.send(message));
   } catch (error) {
-    return failed(d, job, token, id, row.memberId, error);
+    return failed(d, job, token, row, error);
   }
   d.crashPoint?.('after-platform-send');
   if (interval > 0) {
@@ -83,11 +83,11 @@ async function failed(
   d: SenderDeps,
   job: Job<SendJobData>,
   token: string | undefined,
-  id: number,
-  memberId: number | null,
+  row: OutboxRow,
   error: unknown,
 ): Promise<SendOutcome> {
   const now = (d.clock ?? Date.now)();
+  const { id, memberId, channelId } = row;
   // Anything but a classified failure leaves us unable to know whether the platform got it.
   const f = error instanceof TransportError ? error.failure : ({ kind: 'uncertain' } as const);
   switch (f.kind) {
@@ -109,6 +109,8 @@ async function failed(
     case 'unreachable':
       d.repo.moveOutbox(id, ['sending'], 'failed', now);
       if (memberId !== null) d.repo.updateMember(memberId, { unreachableAt: now });
+      // Removed from a therapist's group: that link ends, and the couple is told neutrally.
+      else if (channelId !== null) d.engine.channelUnreachable(channelId);
       d.log.info('send-unreachable', { outboxId: id });
       return 'unreachable';
     case 'rejected':

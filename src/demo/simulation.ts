@@ -5,9 +5,18 @@ import { join } from 'node:path';
 import { BUILTIN_RESOURCES, type ResourceTable } from '../checkin/resources.ts';
 import type { Segment } from '../checkin/types.ts';
 import { openCore } from '../core.ts';
+import { CHAT_INFO_COMMANDS } from '../engine/channels.ts';
 import type { InviteLinkMaker } from '../engine/context.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { Actor, Button, Inbound, Outbound, OutboundMessage, Platform } from '../engine/types.ts';
+import type {
+  Actor,
+  Button,
+  ChatRef,
+  Inbound,
+  Outbound,
+  OutboundMessage,
+  Platform,
+} from '../engine/types.ts';
 import { createLogger } from '../ops/log.ts';
 import type { Keyring } from '../store/crypto.ts';
 import type { Store } from '../store/db.ts';
@@ -40,7 +49,15 @@ export interface SimulationOptions {
   dir?: string;
 }
 
-/** A whole local world: a database, the engine, a clock, people and a log. */
+/** A message a group or channel received (a therapist's), with the group it went to. */
+export interface GroupReceived {
+  to: SimGroup;
+  message: OutboundMessage;
+  via: 'reply' | 'outbox';
+  outboxId?: number;
+}
+
+/** A whole local world: a database, the engine, a clock, people, groups and a log. */
 export class Simulation {
   readonly dir: string;
   readonly store: Store;
@@ -51,6 +68,9 @@ export class Simulation {
   /** Every message anyone received, in order. */
   readonly delivered: Received[] = [];
   readonly people: SimPerson[] = [];
+  readonly groups: SimGroup[] = [];
+  /** Every message any group received, in order. */
+  readonly groupDelivered: GroupReceived[] = [];
   now: number;
   #nextUpdate = 1;
   #keep: boolean;
@@ -80,6 +100,13 @@ export class Simulation {
     const p = new SimPerson(this, { platform, userId: String(1000 + this.people.length), displayName: name });
     this.people.push(p);
     return p;
+  }
+
+  /** A new group or server channel (a therapist's), on a platform. */
+  group(title: string, platform: Platform = 'telegram', memberCount = 3): SimGroup {
+    const g = new SimGroup(this, platform, String(-5000 - this.groups.length), title, memberCount);
+    this.groups.push(g);
+    return g;
   }
 
   /** Moves the simulated clock forward. */
@@ -122,6 +149,14 @@ export class Simulation {
         continue;
       }
       this.repo.moveOutbox(row.id, ['pending'], 'sending', this.now);
+      if (rendered.send.to.kind === 'group') {
+        this.repo.moveOutbox(row.id, ['sending'], 'sent', this.now);
+        const group = this.groups.find(
+          (g) => g.chat.platform === rendered.send.to.platform && g.chat.chatId === rendered.send.to.chatId,
+        );
+        if (group) group.receive({ to: group, message: rendered.send, via: 'outbox', outboxId: row.id });
+        continue;
+      }
       const to = this.people.find(
         (p) => p.actor.platform === rendered.send.to.platform && p.actor.userId === rendered.send.to.chatId,
       );
@@ -215,6 +250,85 @@ export class SimPerson {
   }
 
   /** The newest message, as plain text. */
+  last(): string {
+    const m = this.inbox.at(-1);
+    return m ? plainText(m.message) : '';
+  }
+}
+
+/** One simulated group or server channel: people (or anyone) type commands there; the bot posts. */
+export class SimGroup {
+  readonly inbox: GroupReceived[] = [];
+  readonly chat: ChatRef;
+  /** Who may manage it (a Telegram admin, a Discord member with Manage Channels). */
+  readonly managers = new Set<SimPerson>();
+  /** False as if the bot had no permission to post here (or, on Discord, were not installed). */
+  botCanPost = true;
+
+  constructor(
+    readonly sim: Simulation,
+    platform: Platform,
+    chatId: string,
+    public title: string,
+    public memberCount: number,
+  ) {
+    this.chat = { platform, chatId, kind: 'group' };
+  }
+
+  /** A command typed in the group by `by`, with what the adapter would learn about the group. */
+  command(by: SimPerson, text: string): OutboundMessage[] {
+    const m = /^\/([A-Za-z_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text);
+    if (!m) throw new Error(`not a command: ${text}`);
+    const name = m[1]!.toLowerCase();
+    const inbound: Inbound = {
+      kind: 'command',
+      name,
+      args: (m[2] ?? '').trim(),
+      actor: by.actor,
+      chat: this.chat,
+      dedupeKey: this.sim.nextUpdateId(),
+      ...(CHAT_INFO_COMMANDS.has(name)
+        ? {
+            chatInfo: {
+              title: this.title,
+              memberCount: this.memberCount,
+              actorCanManage: this.managers.has(by),
+              botCanPost: this.botCanPost,
+            },
+          }
+        : {}),
+    };
+    return this.#replies(this.sim.engine.handle(inbound));
+  }
+
+  /** Ordinary chatter in the group. */
+  chatter(by: SimPerson, text: string): OutboundMessage[] {
+    const inbound: Inbound = {
+      kind: 'text',
+      text,
+      actor: by.actor,
+      chat: this.chat,
+      dedupeKey: this.sim.nextUpdateId(),
+    };
+    return this.#replies(this.sim.engine.handle(inbound));
+  }
+
+  #replies(out: Outbound[]): OutboundMessage[] {
+    const messages = out.filter((o): o is OutboundMessage => o.type === 'message');
+    for (const message of messages) this.receive({ to: this, message, via: 'reply' });
+    return messages;
+  }
+
+  receive(r: GroupReceived): void {
+    this.inbox.push(r);
+    this.sim.groupDelivered.push(r);
+  }
+
+  /** Everything posted here, as plain text. */
+  transcript(): string {
+    return this.inbox.map((r) => plainText(r.message)).join('\n\n');
+  }
+
   last(): string {
     const m = this.inbox.at(-1);
     return m ? plainText(m.message) : '';

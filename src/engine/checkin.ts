@@ -6,6 +6,7 @@ import { findQuestion, LOW_SAFETY_SCORE, questionsFor, sharedByDefault } from '.
 import { cleanText } from '../checkin/text.ts';
 import type { AnswerRecord, Question, RoundView, Segment } from '../checkin/types.ts';
 import type { CoupleRow, RoundRow } from '../store/repo.ts';
+import { queueChannelReveals } from './channels.ts';
 import {
   bold,
   type Ctx,
@@ -536,6 +537,7 @@ export function submit(ctx: Ctx, roundId: number): void {
   ctx.crash = 'after-reveal-commit';
   ctx.repo.audit('revealed', ctx.now, { coupleId: round.coupleId });
   const revealed = ctx.repo.roundView(round.id)!;
+  queueChannelReveals(ctx, round);
   for (const p of revealed.participants) {
     if (p.memberId === ctx.member.id) continue;
     queue(ctx, {

@@ -77,6 +77,8 @@ export interface SayOptions {
   protect?: boolean;
   /** Replace the message the button was pressed on. */
   replace?: boolean;
+  /** Proactive and naming something private: the neutral first line goes alone (see OutboundMessage). */
+  openerAlone?: boolean;
   attachment?: OutboundMessage['attachment'];
 }
 

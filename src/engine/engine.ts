@@ -4,6 +4,7 @@ import { resourcesFor } from '../checkin/resources.ts';
 import { cleanName } from '../checkin/text.ts';
 import { errorFields } from '../ops/log.ts';
 import type { OutboxRow } from '../store/repo.ts';
+import * as channels from './channels.ts';
 import * as checkin from './checkin.ts';
 import { type Ctx, type EngineDeps, para, resourceParagraphs, say, sayText, type Work } from './context.ts';
 import { isPaused } from './couples.ts';
@@ -35,13 +36,31 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string) => void> = {
   help: settings.help,
   schedule: settings.schedule,
   template: settings.template,
+  therapist: channels.therapist,
+  revoke: channels.revoke,
 };
 
-/** The commands a platform should advertise, with their one-line descriptions. */
-export const COMMAND_LIST = [...copy.help.extra, ...copy.help.commands].map(([cmd, what]) => ({
-  name: cmd.slice(1),
-  description: what,
-}));
+/** What a group or channel is answered; known check-in commands get a pointer, anything else nothing. */
+const GROUP_COMMANDS: Record<
+  string,
+  (w: Work, inbound: Extract<Inbound, { kind: 'command' }>) => Outbound[]
+> = {
+  link: channels.link,
+  trends: channels.trends,
+  help: channels.groupHelp,
+  start: channels.groupHelp,
+};
+
+const listed = (list: readonly (readonly [string, string])[]) =>
+  list.map(([cmd, what]) => ({ name: cmd.slice(1), description: what }));
+
+/** The commands a platform should advertise in private chats, with their one-line descriptions. */
+export const COMMAND_LIST = listed([...copy.help.extra, ...copy.help.commands]);
+
+/** The commands a platform should advertise in groups and server channels. */
+export const GROUP_COMMAND_LIST = listed(copy.help.group);
+
+export { CHAT_INFO_COMMANDS } from './channels.ts';
 
 /**
  * The platform-free conversation engine. Adapters hand it Inbound updates and render the
@@ -60,10 +79,9 @@ export class Engine {
         }
         // Only the kind and a known command name: never text, never an unknown command's name.
         const name = inbound.kind === 'command' ? inbound.name.toLowerCase() : undefined;
-        this.deps.log.debug('inbound', {
-          kind: inbound.kind,
-          command: name && (Object.hasOwn(COMMANDS, name) ? name : 'unknown'),
-        });
+        const known =
+          name !== undefined && (Object.hasOwn(COMMANDS, name) || Object.hasOwn(GROUP_COMMANDS, name));
+        this.deps.log.debug('inbound', { kind: inbound.kind, command: name && (known ? name : 'unknown') });
         return route(w, inbound);
       }) ?? [errorReply(inbound.chat)]
     );
@@ -100,6 +118,11 @@ export class Engine {
   /** The deadline of a round (the scheduler calls it); a no-op for rounds no longer open. */
   closeRound(roundId: number): boolean {
     return this.#unit((w) => checkin.closeRound(w, roundId)) ?? false;
+  }
+
+  /** The platform says the bot can no longer post in a channel: its link ends and the couple is told. */
+  channelUnreachable(channelId: number): boolean {
+    return this.#unit((w) => channels.channelUnreachable(w, channelId)) ?? false;
   }
 
   /** Renders an outbox row for sending now, or says why it should not be sent. */
@@ -171,8 +194,12 @@ function plain(chat: ChatRef, ...lines: string[]): OutboundMessage[] {
 function route(w: Work, inbound: Inbound): Outbound[] {
   const { actor, chat } = inbound;
   if (chat.kind === 'group') {
-    // Check-ins are private. Commands get a pointer; chatter and stray buttons get nothing.
-    return inbound.kind === 'command' ? plain(chat, copy.groupPointer) : [];
+    // Check-ins are private: chatter, stray buttons and unknown commands (perhaps for another
+    // bot) get nothing; check-in commands get a pointer to the private chat.
+    if (inbound.kind !== 'command') return [];
+    const name = inbound.name.toLowerCase();
+    if (Object.hasOwn(GROUP_COMMANDS, name)) return GROUP_COMMANDS[name]!(w, inbound);
+    return Object.hasOwn(COMMANDS, name) ? plain(chat, copy.groupPointer) : [];
   }
   let member = w.repo.memberByPlatform(actor.platform, actor.userId);
   if (!member) {
@@ -308,6 +335,8 @@ function choice(ctx: Ctx, token: string, formText: string | null): void {
       return settings.confirmed(ctx, action, yes);
     case 'tpl':
       return settings.chooseTemplate(ctx, args[0] ?? '');
+    case 'consent':
+      return channels.consentChoice(ctx, id, args[1] ?? '');
     default:
       return say(ctx, [para(copy.checkin.closed)], { replace: true });
   }

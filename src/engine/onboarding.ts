@@ -7,7 +7,8 @@ import { abandonOpenRound } from './checkin.ts';
 import { type Ctx, code, para, queue, resourceParagraphs, rows, say, sayText, type Work } from './context.ts';
 import { INDEFINITE, scheduleOf } from './couples.ts';
 
-const INVITE_TTL = 48 * 3600_000;
+/** How long a one-time code (a pairing invite, a channel link) works. */
+export const INVITE_TTL = 48 * 3600_000;
 const JOIN_WINDOW = 15 * 60_000;
 const JOIN_TRIES = 5;
 const ROLES: Role[] = ['recovery', 'partner', 'unspecified'];
@@ -200,7 +201,8 @@ function offerJoin(ctx: Ctx, inviteHash: string): void {
   });
 }
 
-function throttled(ctx: Ctx): boolean {
+/** Too many wrong codes from this person lately: wait before trying another. */
+export function throttled(ctx: Ctx): boolean {
   const m = ctx.member;
   return (
     m.failedJoins >= JOIN_TRIES && m.failedJoinsSince !== null && ctx.now - m.failedJoinsSince < JOIN_WINDOW
@@ -208,14 +210,19 @@ function throttled(ctx: Ctx): boolean {
 }
 
 function refuse(ctx: Ctx): void {
+  refuseCode(ctx, copy.pairing.badCode, copy.pairing.slowDown);
+}
+
+/** A code that does not work: counted towards the throttle, and answered the same whatever the reason. */
+export function refuseCode(ctx: Ctx, badCode: string, slowDown: string): void {
   const m = ctx.member;
   const fresh = m.failedJoinsSince === null || ctx.now - m.failedJoinsSince >= JOIN_WINDOW;
   ctx.member = ctx.repo.updateMember(m.id, {
     failedJoins: fresh ? 1 : m.failedJoins + 1,
     failedJoinsSince: fresh ? ctx.now : m.failedJoinsSince,
   });
-  ctx.repo.audit('join-refused', ctx.now, { memberId: m.id });
-  sayText(ctx, throttled(ctx) ? copy.pairing.slowDown : copy.pairing.badCode);
+  ctx.repo.audit('code-refused', ctx.now, { memberId: m.id });
+  sayText(ctx, throttled(ctx) ? slowDown : badCode);
 }
 
 function usableInvite(ctx: Ctx, inviteHash: string): { inviteId: number; inviter: MemberRow } | null {

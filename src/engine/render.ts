@@ -4,6 +4,7 @@ import { TEMPLATES } from '../checkin/templates.ts';
 import type { Segment } from '../checkin/types.ts';
 import { visibleAnswers } from '../checkin/visibility.ts';
 import type { MemberRow, OutboxRow } from '../store/repo.ts';
+import { renderChannelRow, renderConsentNotice } from './channels.ts';
 import { releasedLines, summaryFor } from './checkin.ts';
 import { bold, para, privateChat, type SayOptions, type Work } from './context.ts';
 import { isPaused } from './couples.ts';
@@ -19,7 +20,8 @@ export type Rendered = { send: OutboundMessage } | { cancel: string };
  * a revoke or a closed round since the row was written changes what (or whether) it sends.
  */
 export function renderOutbox(w: Work, row: OutboxRow): Rendered {
-  if (row.memberId === null) return { cancel: 'no-recipient' };
+  if (row.memberId === null)
+    return row.channelId === null ? { cancel: 'no-recipient' } : renderChannelRow(w, row);
   const member = w.repo.member(row.memberId);
   if (!member) return { cancel: 'member-gone' };
   const round = row.roundId !== null ? w.repo.round(row.roundId) : undefined;
@@ -34,7 +36,7 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
       private: true,
       ...(o.buttons ? { buttons: o.buttons } : {}),
       ...(o.protect ? { protect: true } : {}),
-      ...(o.kind === 'summary' ? { openerAlone: true } : {}),
+      ...(o.kind === 'summary' || o.openerAlone ? { openerAlone: true } : {}),
       ...(row.roundId !== null ? { roundId: row.roundId } : {}),
     },
   });
@@ -42,6 +44,12 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
     [{ label, token: t.mint(member.id, action, ...args) }],
   ];
 
+  const notice = renderConsentNotice(w, row, member);
+  if (notice) {
+    if ('cancel' in notice) return notice;
+    // The consent request names the therapist's group: not for a lock screen.
+    return msg(notice.paragraphs, { buttons: notice.buttons, openerAlone: notice.buttons !== undefined });
+  }
   switch (row.kind) {
     case 'prompt': {
       if (round?.status !== 'open') return { cancel: 'round-not-open' };

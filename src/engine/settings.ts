@@ -5,6 +5,7 @@ import { findQuestion, TEMPLATES } from '../checkin/templates.ts';
 import type { Segment, TemplateId } from '../checkin/types.ts';
 import { visibleHistory } from '../checkin/visibility.ts';
 import type { CoupleRow } from '../store/repo.ts';
+import { endChannelsOfCouple } from './channels.ts';
 import { abandonOpenRound } from './checkin.ts';
 import { bold, type Ctx, code, italic, para, queue, resourceParagraphs, say, sayText } from './context.ts';
 import { INDEFINITE, isPaused, partnerOf, scheduleOf } from './couples.ts';
@@ -249,6 +250,7 @@ function endPairing(ctx: Ctx): void {
   const couple = ctx.repo.activeCoupleOf(ctx.member.id);
   if (couple?.kind !== 'pair') return;
   abandonOpenRound(ctx, couple);
+  endChannelsOfCouple(ctx, couple);
   ctx.repo.updateCouple(couple.id, { status: 'ended', endedAt: ctx.now });
   ctx.changed.add(couple.id);
   ctx.repo.audit('unpaired', ctx.now, { memberId: ctx.member.id, coupleId: couple.id });

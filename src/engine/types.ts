@@ -34,8 +34,23 @@ interface InboundBase {
   dedupeKey: string;
 }
 
+/**
+ * What an adapter found out about a group for a command that needs it (CHAT_INFO_COMMANDS):
+ * platform facts the engine cannot look up itself.
+ */
+export interface ChatInfo {
+  /** The group's or channel's name; user-controlled, never trusted as markup. */
+  title: string;
+  /** How many members it has, when the platform says. */
+  memberCount: number | null;
+  /** The actor may manage it: a Telegram group admin, a Discord member with Manage Channels. */
+  actorCanManage: boolean;
+  /** The bot can post there (on Discord: installed to the server, allowed to send). */
+  botCanPost: boolean;
+}
+
 export type Inbound =
-  | (InboundBase & { kind: 'command'; name: string; args: string })
+  | (InboundBase & { kind: 'command'; name: string; args: string; chatInfo?: ChatInfo })
   | (InboundBase & { kind: 'text'; text: string })
   | (InboundBase & {
       kind: 'choice';

@@ -40,6 +40,7 @@ function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
 export class Keyring {
   readonly #master: Buffer;
   readonly #tokenKey: Buffer;
+  readonly #channelKey: Buffer;
   // Unwrapping is cheap, but a check-in touches the same two keys many times in a row.
   readonly #cache = new Map<number, Buffer>();
 
@@ -47,6 +48,7 @@ export class Keyring {
     if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
     this.#master = Buffer.from(masterKey);
     this.#tokenKey = Buffer.from(hkdfSync('sha256', this.#master, Buffer.alloc(0), 'button-tokens', 32));
+    this.#channelKey = Buffer.from(hkdfSync('sha256', this.#master, Buffer.alloc(0), 'channel-data', 32));
   }
 
   /** A fresh data key for a new member, wrapped for storage. */
@@ -62,6 +64,19 @@ export class Keyring {
   /** Opens a member's sealed text; throws SealError if it cannot. */
   open(memberId: number, wrappedKey: Buffer, field: string, sealed: Buffer): string {
     return open(this.#key(memberId, wrappedKey), sealed, `${memberId}:${field}`).toString('utf8');
+  }
+
+  /**
+   * Seals what a therapist's group is called. A group belongs to no member, so its key is
+   * derived from the master key; the value is wiped when the channel's link ends.
+   */
+  sealChannel(channelId: number, field: string, value: string): Buffer {
+    return seal(this.#channelKey, Buffer.from(value, 'utf8'), `channel:${channelId}:${field}`);
+  }
+
+  /** Opens a value sealed with sealChannel; throws SealError if it cannot. */
+  openChannel(channelId: number, field: string, sealed: Buffer): string {
+    return open(this.#channelKey, sealed, `channel:${channelId}:${field}`).toString('utf8');
   }
 
   /** Drops a member's cached key (on deletion). */

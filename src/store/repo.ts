@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { AnswerRecord, RoundView } from '../checkin/types.ts';
 import type { Keyring } from './crypto.ts';
 import type { Db, Store } from './db.ts';
@@ -9,6 +9,8 @@ export type CoupleRow = typeof t.couples.$inferSelect;
 export type RoundRow = typeof t.rounds.$inferSelect;
 export type OutboxRow = typeof t.outbox.$inferSelect;
 export type InviteRow = typeof t.invites.$inferSelect;
+export type ChannelRow = typeof t.therapistChannels.$inferSelect;
+export type ConsentRow = typeof t.consents.$inferSelect;
 
 /** A conversation step with its unsealed draft. */
 export interface Conversation {
@@ -474,14 +476,20 @@ export class Repo {
     );
   }
 
-  /** Where each outbox row goes: the platform of its member (rows for gone members are skipped). */
+  /** Where each outbox row goes: the platform of its member or channel (rows for gone ones are skipped). */
   outboxPlatforms(ids: number[]): { id: number; platform: MemberRow['platform'] }[] {
     if (ids.length === 0) return [];
     return this.db
-      .select({ id: t.outbox.id, platform: t.members.platform })
+      .select({
+        id: t.outbox.id,
+        platform: sql<
+          MemberRow['platform']
+        >`coalesce(${t.members.platform}, ${t.therapistChannels.platform})`,
+      })
       .from(t.outbox)
-      .innerJoin(t.members, eq(t.members.id, t.outbox.memberId))
-      .where(inArray(t.outbox.id, ids))
+      .leftJoin(t.members, eq(t.members.id, t.outbox.memberId))
+      .leftJoin(t.therapistChannels, eq(t.therapistChannels.id, t.outbox.channelId))
+      .where(and(inArray(t.outbox.id, ids), or(isNotNull(t.members.id), isNotNull(t.therapistChannels.id))))
       .all();
   }
 
@@ -542,14 +550,133 @@ export class Repo {
     if (ids.length) this.db.delete(t.sentMessages).where(inArray(t.sentMessages.id, ids)).run();
   }
 
+  // ---- therapist channels -------------------------------------------------------------------
+
+  channel(id: number): ChannelRow | undefined {
+    return this.db.select().from(t.therapistChannels).where(eq(t.therapistChannels.id, id)).get();
+  }
+
+  channelByChat(platform: ChannelRow['platform'], chatId: string): ChannelRow | undefined {
+    return this.db
+      .select()
+      .from(t.therapistChannels)
+      .where(and(eq(t.therapistChannels.platform, platform), eq(t.therapistChannels.chatId, chatId)))
+      .get();
+  }
+
+  /** A channel row for this chat, created or reset to "linking" with a fresh title (sealed) and size. */
+  startLinking(
+    platform: ChannelRow['platform'],
+    chatId: string,
+    title: string,
+    memberCount: number | null,
+    now: number,
+  ): ChannelRow {
+    const fresh = {
+      coupleId: null,
+      status: 'linking' as const,
+      memberCount,
+      boundAt: null,
+      activatedAt: null,
+      endedAt: null,
+    };
+    const row = this.db
+      .insert(t.therapistChannels)
+      .values({ platform, chatId, createdAt: now, ...fresh })
+      .onConflictDoUpdate({ target: [t.therapistChannels.platform, t.therapistChannels.chatId], set: fresh })
+      .returning()
+      .get();
+    return this.updateChannel(row.id, { title: this.keyring.sealChannel(row.id, 'title', title) });
+  }
+
+  updateChannel(id: number, patch: Partial<Omit<ChannelRow, 'id'>>): ChannelRow {
+    return this.db
+      .update(t.therapistChannels)
+      .set(patch)
+      .where(eq(t.therapistChannels.id, id))
+      .returning()
+      .get()!;
+  }
+
+  /** The group's name, unsealed; null once the link has ended. */
+  channelTitle(channel: ChannelRow): string | null {
+    return channel.title ? this.keyring.openChannel(channel.id, 'title', channel.title) : null;
+  }
+
+  /** A couple's channels that have not ended, oldest first. */
+  channelsOfCouple(coupleId: number): ChannelRow[] {
+    return this.db
+      .select()
+      .from(t.therapistChannels)
+      .where(and(eq(t.therapistChannels.coupleId, coupleId), sql`${t.therapistChannels.status} != 'ended'`))
+      .orderBy(asc(t.therapistChannels.id))
+      .all();
+  }
+
+  /** Removes unused link codes of a channel (a new /link replaces the old code). */
+  dropUnusedChannelInvites(channelId: number): void {
+    this.db
+      .delete(t.invites)
+      .where(and(eq(t.invites.channelId, channelId), eq(t.invites.kind, 'channel'), isNull(t.invites.usedAt)))
+      .run();
+  }
+
+  /** Consents to a channel that are in force (granted, not revoked). */
+  activeConsents(channelId: number): ConsentRow[] {
+    return this.db
+      .select()
+      .from(t.consents)
+      .where(and(eq(t.consents.channelId, channelId), isNull(t.consents.revokedAt)))
+      .all();
+  }
+
+  grantConsent(
+    memberId: number,
+    channelId: number,
+    scope: ConsentRow['scope'],
+    version: number,
+    now: number,
+  ): void {
+    this.db.insert(t.consents).values({ memberId, channelId, scope, version, grantedAt: now }).run();
+  }
+
+  /** Ends every consent to a channel that is still in force. */
+  revokeConsents(channelId: number, now: number): void {
+    this.db
+      .update(t.consents)
+      .set({ revokedAt: now })
+      .where(and(eq(t.consents.channelId, channelId), isNull(t.consents.revokedAt)))
+      .run();
+  }
+
+  /** Revealed rounds of a couple opened after `since`, newest `limit`, oldest first. */
+  revealedRoundIdsSince(coupleId: number, since: number, limit: number): number[] {
+    return this.db
+      .select({ id: t.rounds.id })
+      .from(t.rounds)
+      .where(
+        and(eq(t.rounds.coupleId, coupleId), eq(t.rounds.status, 'revealed'), gt(t.rounds.openedAt, since)),
+      )
+      .orderBy(desc(t.rounds.id))
+      .limit(limit)
+      .all()
+      .map((r) => r.id)
+      .reverse();
+  }
+
   // ---- audit --------------------------------------------------------------------------------
 
-  /** Records that something happened: an action code and ids, never content. */
-  audit(action: string, now: number, ids: { memberId?: number | null; coupleId?: number | null } = {}): void {
-    this.db
+  /** Records that something happened: an action code and ids, never content. Returns the event's id. */
+  audit(
+    action: string,
+    now: number,
+    ids: { memberId?: number | null; coupleId?: number | null } = {},
+  ): number {
+    return this.db
       .insert(t.audit)
       .values({ at: now, action, memberId: ids.memberId ?? null, coupleId: ids.coupleId ?? null })
-      .run();
+      .returning({ id: t.audit.id })
+      .get()!.id;
   }
 
   /** A member's consent records, for /export. */

@@ -162,9 +162,21 @@ export const therapistChannels = sqliteTable(
     chatId: text('chat_id').notNull(),
     coupleId: integer('couple_id').references(() => couples.id, { onDelete: 'set null' }),
     status: text('status', { enum: ['linking', 'awaiting-consent', 'active', 'ended'] }).notNull(),
+    /** The group's name as the platform reported it at /link; sealed (someone typed it). Wiped at the end. */
+    title: blob('title', { mode: 'buffer' }),
+    /** How many members the group had at /link, as shown in the consent request. */
+    memberCount: integer('member_count'),
+    /** When a partner redeemed the /link code and bound the channel to their couple. */
+    boundAt: integer('bound_at'),
+    /** When both partners had agreed; rounds opened before it are never posted here. */
+    activatedAt: integer('activated_at'),
+    endedAt: integer('ended_at'),
     createdAt: integer('created_at').notNull().default(now),
   },
-  (t) => [uniqueIndex('therapist_channels_chat').on(t.platform, t.chatId)],
+  (t) => [
+    uniqueIndex('therapist_channels_chat').on(t.platform, t.chatId),
+    index('therapist_channels_couple').on(t.coupleId),
+  ],
 );
 
 /** Versioned consent records; a revoke sets revokedAt, a new grant is a new row. */

@@ -347,7 +347,8 @@ describe('things in the wrong place', () => {
       name: 'start',
       args: '',
     });
-    expect(textOf(start as OutboundMessage[])).toBe(copy.groupPointer);
+    // /start in a group (a therapist adding the bot, say) says what the bot does there.
+    expect(textOf(start as OutboundMessage[])).toBe(copy.channel.groupHelp);
     expect(sim.repo.memberByPlatform(p.actor.platform, p.actor.userId)).toBeUndefined();
     expect(count('members')).toBe(0);
   });
