@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
-import { plainText, type SimPerson, Simulation } from '../../src/demo/simulation.ts';
+import { plainText, type SimGroup, type SimPerson, Simulation } from '../../src/demo/simulation.ts';
 import type { Button } from '../../src/engine/types.ts';
 import {
   answerIdsOf,
@@ -24,6 +24,7 @@ import {
 const HOUR = 3_600_000;
 
 type Who = 'A' | 'B';
+type Scope = 'scores' | 'words';
 type Action =
   /**
    * The natural next move on the newest message: type an answer (with a canary) when it asks
@@ -49,7 +50,14 @@ type Action =
    */
   | { kind: 'deadline'; early: boolean }
   /** `who` invites the other again (after an unpair, or a delete and a new /start). */
-  | { kind: 'repair'; who: Who };
+  | { kind: 'repair'; who: Who }
+  /**
+   * The therapist sends /link in their group and `who` redeems the code with /therapist; then
+   * `agree` of the two press [I agree] (`who` first, each step checked), with these scopes.
+   */
+  | { kind: 'link'; who: Who; agree: 0 | 1 | 2; scopes: [Scope, Scope] }
+  /** Someone asks for /trends in the therapist's group. */
+  | { kind: 'trends' };
 
 const weighted = <T>(...xs: [number, T][]): fc.Arbitrary<T> =>
   fc.oneof(...xs.map(([weight, x]) => ({ weight, arbitrary: fc.constant(x) })));
@@ -75,6 +83,9 @@ const labels = weighted(
   [1, copy.pairing.unpairButton],
   [1, copy.deletion.cancel],
   [1, copy.pairing.joinButton],
+  [3, copy.channel.agreeWords],
+  [2, copy.channel.agreeScores],
+  [1, copy.channel.notNow],
 );
 
 const commands = weighted(
@@ -89,6 +100,8 @@ const commands = weighted(
   [2, '/delete'],
   [1, '/start'],
   [1, '/support'],
+  [1, '/revoke'],
+  [1, '/therapist'],
 );
 
 const typing = {
@@ -97,6 +110,14 @@ const typing = {
   crisis: fc.nat(3).map((n) => n === 0),
   form: fc.boolean(),
 };
+
+const scope = fc.constantFrom<Scope>('scores', 'words');
+const linkAction: fc.Arbitrary<Action> = fc.record({
+  kind: fc.constant('link' as const),
+  who,
+  agree: fc.constantFrom<0 | 1 | 2>(0, 1, 2, 2),
+  scopes: fc.tuple(scope, scope),
+});
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -122,6 +143,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('deadline'), early: fc.nat(3).map((n) => n === 0) }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('repair'), who }) },
+  { weight: 3, arbitrary: linkAction },
+  { weight: 1, arbitrary: fc.constant({ kind: 'trends' as const }) },
 ) as fc.Arbitrary<Action>;
 
 const roleLabels = fc.record({
@@ -243,8 +266,20 @@ function finish(sim: Simulation, mon: PrivacyMonitor, p: SimPerson, who: Who, se
   return true;
 }
 
+/** The therapist and their group, linked to the couple in the course of a run. */
+interface Practice {
+  therapist: SimPerson;
+  group: SimGroup;
+}
+
 /** Applies one action; false (and nothing happens) when it does not apply right now. */
-function apply(sim: Simulation, mon: PrivacyMonitor, people: Record<Who, SimPerson>, a: Action): boolean {
+function apply(
+  sim: Simulation,
+  mon: PrivacyMonitor,
+  people: Record<Who, SimPerson>,
+  practice: Practice,
+  a: Action,
+): boolean {
   switch (a.kind) {
     case 'advance': {
       const p = people[a.who];
@@ -293,7 +328,38 @@ function apply(sim: Simulation, mon: PrivacyMonitor, people: Record<Who, SimPers
       return typeAnswer(mon, people[a.who], a.who, a);
     case 'command':
       mon.step(`${a.who}: ${a.text}`);
+      mon.noteCommand(people[a.who], a.text);
       people[a.who].say(a.text);
+      return true;
+    case 'link': {
+      const p = people[a.who];
+      if (!pairedNow(sim, mon.memberOf(p))) return false;
+      const reply = plainText(practice.group.command(practice.therapist, '/link').at(-1)!);
+      const code = /\/therapist (\S+)/.exec(reply)?.[1];
+      if (!code) return false;
+      // Not for logs; the group sees it, since that is where the therapist gets it.
+      mon.secrets.add(code);
+      mon.step(`the therapist sends /link; ${a.who} sends /therapist <code>`);
+      p.say(`/therapist ${code}`);
+      const agreeing = [a.who, a.who === 'A' ? 'B' : 'A'] as const;
+      for (const [i, w] of agreeing.slice(0, a.agree).entries()) {
+        mon.check();
+        if (i > 0) {
+          mon.step('the outbox is delivered');
+          sim.deliverOutbox();
+          mon.check();
+        }
+        const label = a.scopes[i] === 'scores' ? copy.channel.agreeScores : copy.channel.agreeWords;
+        const b = people[w].findButton(label);
+        if (!b) continue;
+        mon.step(`${w}: taps [${label}]`);
+        mon.press(people[w], b);
+      }
+      return true;
+    }
+    case 'trends':
+      mon.step('the therapist sends /trends in the group');
+      practice.group.command(practice.therapist, '/trends');
       return true;
     case 'deliver':
       mon.step('the outbox is delivered');
@@ -332,12 +398,20 @@ function describeError(error: unknown): string {
   return `${error.name}: ${error.message}\n    ${at?.join('\n    ') ?? ''}`;
 }
 
-function runScenario(roles: { a: string; b: string }, actions: Action[]): void {
+/** How many runs reached the states worth checking: a guard against a generator that never gets there. */
+const reached = { runs: 0, channelPosts: 0, channelAnswers: 0 };
+
+function runScenario(roles: { a: string; b: string }, actions: Action[], opening: Action | null): void {
   const sim = new Simulation();
   const mon = new PrivacyMonitor(sim);
   try {
     const { a, b, code } = onboardCouple(sim, roles);
     for (const s of [a.name, b.name, code]) mon.secrets.add(s);
+    for (const s of [a.name, b.name, code]) mon.notForChannels.add(s);
+    const therapist = sim.person('Dr Therapist', 'discord');
+    const group = sim.group('Couples group', 'discord', 3);
+    group.managers.add(therapist);
+    const practice: Practice = { therapist, group };
     mon.step(
       `A (${a.name}, telegram) and B (${b.name}, discord) onboard as ${roles.a} / ${roles.b} and pair`,
     );
@@ -352,14 +426,19 @@ function runScenario(roles: { a: string; b: string }, actions: Action[]): void {
         return mon.fail(`the last step threw ${describeError(error)}`);
       }
     };
-    for (const x of actions) {
+    // Half of the runs start with the therapist's group linked (and mostly agreed to), since a
+    // round opened before both agreed is never posted and on-demand rounds are few a day.
+    for (const x of [...(opening ? [opening] : []), ...actions]) {
       sim.advance(60_000);
-      if (attempt(() => apply(sim, mon, people, x))) mon.check();
+      if (attempt(() => apply(sim, mon, people, practice, x))) mon.check();
     }
     mon.step('the outbox is delivered (end of run)');
     attempt(() => sim.deliverOutbox() && true);
     mon.check();
     mon.checkFiles();
+    reached.runs++;
+    if (group.inbox.some((r) => r.message.kind === 'summary')) reached.channelPosts++;
+    if (group.inbox.some((r) => answerIdsOf(r.message).length > 0)) reached.channelAnswers++;
   } finally {
     sim.close();
   }
@@ -376,10 +455,14 @@ describe('privacy invariants under random use', () => {
         fc.property(
           roleLabels,
           fc.array(action, { minLength: 20, maxLength: 60, size: 'max' }),
-          (roles, actions) => runScenario(roles, actions),
+          fc.option(linkAction, { nil: null }),
+          (roles, actions, opening) => runScenario(roles, actions, opening),
         ),
         { numRuns: RUNS },
       );
+      // The therapist's group must really receive reveals with answers in some of the runs.
+      expect(reached.channelPosts, `of ${reached.runs} runs`).toBeGreaterThan(RUNS / 50);
+      expect(reached.channelAnswers).toBeGreaterThan(0);
     },
     Math.max(120_000, RUNS * 600),
   );

@@ -1,9 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copy } from '../../src/checkin/copy.ts';
 import { mentionsCrisis } from '../../src/checkin/crisis.ts';
+import { findQuestion } from '../../src/checkin/templates.ts';
 import type { AnswerRecord, RoundView } from '../../src/checkin/types.ts';
 import { canSee } from '../../src/checkin/visibility.ts';
-import { plainText, type Received, type SimPerson, type Simulation } from '../../src/demo/simulation.ts';
+import {
+  type GroupReceived,
+  plainText,
+  type Received,
+  type SimPerson,
+  type Simulation,
+} from '../../src/demo/simulation.ts';
 import type { Button, OutboundMessage } from '../../src/engine/types.ts';
 
 // Privacy as invariants (DESIGN.md, "Testing"): a monitor that watches a Simulation and, after
@@ -93,7 +100,16 @@ export class PrivacyMonitor {
   readonly released = new Set<string>();
   /** `${round}:${member}`: the member pressed [Send my check-in] for the round. */
   readonly sent = new Set<string>();
+  /**
+   * The model of therapist-channel consent: per channel, each member's [I agree] press (its
+   * scope and moment), counted only while the channel awaited that couple's consent, and
+   * forgotten when either partner sends /revoke or the pairing ends.
+   */
+  readonly consents = new Map<number, Map<number, { scope: 'scores' | 'words'; at: number }>>();
+  /** Names and words that must never reach a channel (display names, codes). */
+  readonly notForChannels = new Set<string>();
   #delivered = 0;
+  #groupDelivered = 0;
   #logs = 0;
   #counter = 0;
 
@@ -170,9 +186,35 @@ export class PrivacyMonitor {
     if (action === 'share') this.explicitlyShared.add(`${member}:${round}:${args[1]}`);
     if (action === 'rel' && args[1] === 'y') this.released.add(`${round}:${member}`);
     if (action === 'send') this.sent.add(`${round}:${member}`);
+    if (action === 'consent' && (args[1] === 's' || args[1] === 'w')) {
+      const channel = this.sim.repo.channel(round);
+      const couple = this.sim.repo.activeCoupleOf(member);
+      const perChannel = this.consents.get(round) ?? new Map();
+      if (
+        channel?.status === 'awaiting-consent' &&
+        channel.coupleId === couple?.id &&
+        !perChannel.has(member)
+      ) {
+        perChannel.set(member, { scope: args[1] === 's' ? 'scores' : 'words', at: this.sim.now });
+        this.consents.set(round, perChannel);
+      }
+    }
     // The confirmation counts for the text that was current when its screen was shown.
     if (action === 'share2')
       for (const c of this.#confirmScreens.get(b.token) ?? []) this.crisisConfirmed.add(c);
+  }
+
+  /** Records what a command means to the model, before it is handed to the engine. */
+  noteCommand(p: SimPerson, text: string): void {
+    const member = this.memberOf(p);
+    if (member === null || !/^\/revoke\b/i.test(text.trim())) return;
+    const couple = this.sim.repo.activeCoupleOf(member);
+    if (couple?.kind === 'pair') this.#forgetConsents([couple.memberA, couple.memberB]);
+  }
+
+  #forgetConsents(members: (number | null)[]): void {
+    for (const perChannel of this.consents.values())
+      for (const m of members) if (m !== null) perChannel.delete(m);
   }
 
   /** Presses a button the person sees (the newest with that label when it is that one). */
@@ -190,6 +232,17 @@ export class PrivacyMonitor {
       this.#checkMessage(r);
       this.#noteConfirmScreens(r);
     }
+
+    // A pairing that ended (unpair, delete) takes every consent of its members with it.
+    for (const perChannel of this.consents.values()) {
+      for (const m of [...perChannel.keys()]) {
+        if (this.sim.repo.activeCoupleOf(m)?.kind !== 'pair')
+          this.#forgetConsents([m, ...this.#partnersOf(m)]);
+      }
+    }
+    const posted = this.sim.groupDelivered.slice(this.#groupDelivered);
+    this.#groupDelivered = this.sim.groupDelivered.length;
+    for (const r of posted) this.#checkChannelMessage(r);
 
     const lines = this.sim.logLines.slice(this.#logs);
     this.#logs = this.sim.logLines.length;
@@ -306,6 +359,69 @@ export class PrivacyMonitor {
     } else if (!this.released.has(`${view.id}:${answer.memberId}`)) {
       this.#fail(`${what} comes from round #${view.id} (${view.status}) that its author never released`, r);
     }
+  }
+
+  #partnersOf(member: number): number[] {
+    const rows = this.sim.store.sqlite
+      .prepare(
+        "select member_a a, member_b b from couples where kind = 'pair' and (member_a = ? or member_b = ?)",
+      )
+      .all(member, member) as { a: number | null; b: number | null }[];
+    return rows.flatMap((r) => [r.a, r.b]).filter((m): m is number => m !== null && m !== member);
+  }
+
+  /**
+   * What a therapist channel received: only answers that were shared, from two-sided reveals of
+   * rounds opened after both partners pressed [I agree] (and had not revoked since), within the
+   * narrower scope; a safety score only after [Share it], crisis text only after [Yes, share it];
+   * never a name or a code.
+   */
+  #checkChannelMessage(r: GroupReceived): void {
+    const channel = this.sim.repo.channelByChat(r.to.chat.platform, r.to.chat.chatId);
+    const consents = channel ? this.consents.get(channel.id) : undefined;
+    const where = `group "${r.to.title}"`;
+    const shown = new Map<number, string>();
+    for (const id of answerIdsOf(r.message)) shown.set(id, `answer #${id}`);
+    for (const c of new Set(visibleTexts(r.message).flatMap(canariesIn))) {
+      const info = this.canaries.get(c);
+      if (info?.answerId == null) this.#failGroup(`it holds ${c}, which was never stored as an answer`, r);
+      shown.set(info.answerId, `${c} (answer #${info.answerId})`);
+      if (info.crisis && !this.crisisConfirmed.has(c))
+        this.#failGroup(`it holds crisis text ${c} that its author never confirmed`, r);
+    }
+    for (const text of visibleTexts(r.message)) {
+      for (const secret of this.notForChannels)
+        if (text.includes(secret)) this.#failGroup(`${where} was shown "${secret}"`, r);
+    }
+    for (const [id, what] of shown) {
+      const row = this.sim.store.sqlite.prepare('select round_id from answers where id = ?').get(id) as
+        | { round_id: number }
+        | undefined;
+      const view = row && this.sim.repo.roundView(row.round_id);
+      const answer = view?.answers.find((a) => a.id === id);
+      if (!view || !answer) return this.#failGroup(`${what} no longer exists`, r);
+      if (!answer.shared || answer.value === null) this.#failGroup(`${what} was not shared by its author`, r);
+      const unsent = view.participants.filter((p) => !this.sent.has(`${view.id}:${p.memberId}`));
+      if (view.status !== 'revealed' || view.participants.length !== 2 || unsent.length > 0)
+        this.#failGroup(`${what} comes from round #${view.id} (${view.status}), not a two-sided reveal`, r);
+      const agreed = view.participants.map((p) => consents?.get(p.memberId));
+      if (agreed.some((c) => c === undefined || c.at >= view.openedAt))
+        this.#failGroup(`${what} comes from round #${view.id}, not opened after both partners agreed`, r);
+      const scale = findQuestion(view.template, answer.questionId)?.kind === 'scale';
+      if (agreed.some((c) => c?.scope === 'scores') && !scale)
+        this.#failGroup(`${what} is words, and a partner agreed to scores only`, r);
+      if (
+        answer.questionId === 'safety' &&
+        !this.explicitlyShared.has(`${answer.memberId}:${view.id}:safety`)
+      )
+        this.#failGroup(`${what} is a safety answer its author never shared at review`, r);
+    }
+  }
+
+  #failGroup(reason: string, r: GroupReceived): never {
+    return this.#fail(
+      `${reason}\n\nMessage to group "${r.to.title}", ${r.via === 'outbox' ? `outbox #${r.outboxId}` : 'as a reply'}:\n${indent(plainText(r.message))}`,
+    );
   }
 
   /** Fails with the step list (for an exception the engine threw, say). */
