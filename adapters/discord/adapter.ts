@@ -1,5 +1,6 @@
 import {
   ChannelType,
+  type ChatInputCommandInteraction,
   Client,
   DiscordAPIError,
   GatewayIntentBits,
@@ -8,6 +9,7 @@ import {
   InteractionContextType,
   type Message,
   Partials,
+  PermissionFlagsBits,
   RateLimitError,
   REST,
   Routes,
@@ -15,8 +17,20 @@ import {
 import type { Adapter } from '../../src/app.ts';
 import { copy } from '../../src/checkin/copy.ts';
 import { TransportError, type TransportLimits } from '../../src/delivery/transport.ts';
-import { COMMAND_LIST, type Engine } from '../../src/engine/engine.ts';
-import type { Actor, ChatRef, Inbound, OutboundDelete, OutboundMessage } from '../../src/engine/types.ts';
+import {
+  CHAT_INFO_COMMANDS,
+  COMMAND_LIST,
+  type Engine,
+  GROUP_COMMAND_LIST,
+} from '../../src/engine/engine.ts';
+import type {
+  Actor,
+  ChatInfo,
+  ChatRef,
+  Inbound,
+  OutboundDelete,
+  OutboundMessage,
+} from '../../src/engine/types.ts';
 import { errorFields, type Logger } from '../../src/ops/log.ts';
 import { FORM_PREFIX, toPayloads } from './render.ts';
 
@@ -34,29 +48,47 @@ export const DISCORD_LIMITS: TransportLimits = {
   maxRetryAfterMs: 120_000,
 };
 
+/** How long /link waits for the server's name and size before answering without them. */
+const GUILD_LOOKUP_MS = 1200;
+
 /** Discord codes that mean "this person cannot be reached": stop trying. */
 const UNREACHABLE = new Set([50007, 50001, 10013, 10003]);
 
 const OPTION_OF: Record<string, { name: string; description: string; required?: boolean }> = {
   start: { name: 'code', description: copy.help.options.code },
   join: { name: 'code', description: copy.help.options.code, required: true },
+  therapist: { name: 'code', description: copy.help.options.channelCode },
   pause: { name: 'until', description: copy.help.options.until },
   schedule: { name: 'when', description: copy.help.options.when },
 };
 
-/** The application commands: usable in servers, the bot's DMs and private channels, for both install types. */
+/** Only members who may manage a channel see /link (server admins can change that; the adapter still checks). */
+const MANAGE_ONLY: Record<string, string> = { link: String(PermissionFlagsBits.ManageChannels) };
+
+/**
+ * The application commands. Check-in commands: usable in servers (where they point to the DM),
+ * the bot's DMs and private channels, for both install types. A therapist's commands (/link,
+ * /trends): in server channels only, where the app is installed to the server.
+ */
 export function commandDefinitions() {
-  return COMMAND_LIST.map((c) => {
+  const defined = (
+    c: { name: string; description: string },
+    where: { integration_types: number[]; contexts: number[] },
+  ) => {
     const option = OPTION_OF[c.name];
     return {
       name: c.name,
       description: c.description.slice(0, 100),
       type: 1,
-      integration_types: [0, 1],
-      contexts: [0, 1, 2],
+      ...where,
+      ...(MANAGE_ONLY[c.name] ? { default_member_permissions: MANAGE_ONLY[c.name] } : {}),
       ...(option ? { options: [{ type: 3, ...option, required: option.required ?? false }] } : {}),
     };
-  });
+  };
+  return [
+    ...COMMAND_LIST.map((c) => defined(c, { integration_types: [0, 1], contexts: [0, 1, 2] })),
+    ...GROUP_COMMAND_LIST.map((c) => defined(c, { integration_types: [0], contexts: [0] })),
+  ];
 }
 
 /** Registers the commands when the registered set differs; returns whether it changed them. */
@@ -71,6 +103,7 @@ export async function registerCommands(rest: REST, applicationId: string, force 
         c.description,
         c.contexts ?? null,
         c.integration_types ?? null,
+        c.default_member_permissions ?? null,
         ((c.options as Record<string, unknown>[] | undefined) ?? []).map((o) => [
           o.name,
           o.type,
@@ -239,6 +272,8 @@ export class DiscordAdapter implements Adapter {
     if (i.isChatInputCommand()) {
       const args = i.options.data.map((o) => String(o.value ?? '')).join(' ');
       inbound = { ...base, kind: 'command', name: i.commandName, args };
+      if (chat.kind === 'group' && CHAT_INFO_COMMANDS.has(i.commandName))
+        inbound.chatInfo = await this.#chatInfo(i);
     } else if (i.isButton()) {
       inbound = { ...base, kind: 'choice', token: i.customId, messageId: i.message.id };
     } else {
@@ -286,6 +321,40 @@ export class DiscordAdapter implements Adapter {
       }
     }
     await deletes();
+  }
+
+  // Who may link a channel and whether the bot may post there come with the interaction; the
+  // server's name and size take one REST call, bounded so the 3-second acknowledgement holds.
+  async #chatInfo(i: ChatInputCommandInteraction): Promise<ChatInfo> {
+    const channelName =
+      i.channel && 'name' in i.channel && i.channel.name ? `#${i.channel.name}` : '#channel';
+    const installed = i.guildId !== null && i.authorizingIntegrationOwners.guildId === i.guildId;
+    const info: ChatInfo = {
+      title: channelName,
+      memberCount: null,
+      actorCanManage: i.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false,
+      botCanPost:
+        installed &&
+        i.appPermissions.has([
+          PermissionFlagsBits.ViewChannel,
+          PermissionFlagsBits.SendMessages,
+          PermissionFlagsBits.EmbedLinks,
+        ]),
+    };
+    if (!installed || !i.guildId) return info;
+    try {
+      const guild = (await Promise.race([
+        this.rest.get(Routes.guild(i.guildId), { query: new URLSearchParams({ with_counts: 'true' }) }),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('guild lookup timed out')), GUILD_LOOKUP_MS),
+        ),
+      ])) as { name?: string; approximate_member_count?: number };
+      if (guild.name) info.title = `${guild.name} ${channelName}`;
+      info.memberCount = guild.approximate_member_count ?? null;
+    } catch (error) {
+      this.o.log.warn('discord-guild-lookup-failed', errorFields(error));
+    }
+    return info;
   }
 
   #note(engine: Engine, message: OutboundMessage, ids: string[]): void {

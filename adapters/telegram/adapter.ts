@@ -4,8 +4,13 @@ import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import type { Adapter } from '../../src/app.ts';
 import type { Transport } from '../../src/delivery/transport.ts';
-import { COMMAND_LIST, type Engine } from '../../src/engine/engine.ts';
-import type { Actor, ChatRef, Inbound, Outbound, OutboundMessage } from '../../src/engine/types.ts';
+import {
+  CHAT_INFO_COMMANDS,
+  COMMAND_LIST,
+  type Engine,
+  GROUP_COMMAND_LIST,
+} from '../../src/engine/engine.ts';
+import type { Actor, ChatInfo, ChatRef, Inbound, Outbound, OutboundMessage } from '../../src/engine/types.ts';
 import { errorFields, type Logger } from '../../src/ops/log.ts';
 import { classify, clearKeyboard, deleteMessages, sendMessage, TELEGRAM_LIMITS } from './send.ts';
 
@@ -84,6 +89,7 @@ export class TelegramAdapter implements Adapter {
   readonly transport: Transport;
   #server: Server | null = null;
   #username = '';
+  #botId = 0;
 
   constructor(readonly o: TelegramOptions) {
     // Webhook replies off: every call goes through the API, so each can be checked and retried.
@@ -122,14 +128,34 @@ export class TelegramAdapter implements Adapter {
       platform === 'telegram'
         ? `https://t.me/${this.#username}?start=${code}`
         : (previous?.(platform, code) ?? null);
-    await this.bot.telegram
-      .setMyCommands(
-        COMMAND_LIST.map((c) => ({ command: c.name, description: c.description })),
-        { scope: { type: 'all_private_chats' } },
-      )
-      .catch((error) => this.o.log.warn('telegram-commands-failed', errorFields(error)));
+    this.#botId = me.id;
+    const scopes = [
+      { list: COMMAND_LIST, scope: { type: 'all_private_chats' as const } },
+      { list: GROUP_COMMAND_LIST, scope: { type: 'all_group_chats' as const } },
+    ];
+    for (const { list, scope } of scopes) {
+      await this.bot.telegram
+        .setMyCommands(
+          list.map((c) => ({ command: c.name, description: c.description })),
+          { scope },
+        )
+        .catch((error) => this.o.log.warn('telegram-commands-failed', errorFields(error)));
+    }
     this.bot.use(async (ctx) => {
       const inbound = toInbound(ctx.update, this.#username);
+      if (
+        inbound?.kind === 'command' &&
+        inbound.chat.kind === 'group' &&
+        CHAT_INFO_COMMANDS.has(inbound.name)
+      ) {
+        const chat = 'message' in ctx.update ? ctx.update.message.chat : undefined;
+        const info = await this.#chatInfo(
+          inbound.chat.chatId,
+          chat && 'title' in chat ? chat.title : '',
+          inbound.actor,
+        );
+        if (info) inbound.chatInfo = info;
+      }
       const out = inbound ? engine.handle(inbound) : [];
       // Every press is answered, and at once: the engine has already committed its effect.
       if ('callback_query' in ctx.update) await ctx.answerCbQuery().catch(() => {});
@@ -145,6 +171,28 @@ export class TelegramAdapter implements Adapter {
       });
     }
     this.o.log.info('telegram-started', { mode: this.o.webhook ? 'webhook' : 'polling' });
+  }
+
+  // Who may link a group, and whether the bot may post there, is only Telegram's to say.
+  async #chatInfo(chatId: string, title: string, actor: Actor): Promise<ChatInfo | undefined> {
+    const telegram = this.bot.telegram;
+    try {
+      const [member, self, count] = await Promise.all([
+        telegram.getChatMember(chatId, Number(actor.userId)),
+        telegram.getChatMember(chatId, this.#botId),
+        telegram.callApi('getChatMemberCount', { chat_id: chatId }),
+      ]);
+      const muted = self.status === 'restricted' && !self.can_send_messages;
+      return {
+        title,
+        memberCount: count,
+        actorCanManage: member.status === 'creator' || member.status === 'administrator',
+        botCanPost: !muted && self.status !== 'left' && self.status !== 'kicked',
+      };
+    } catch (error) {
+      this.o.log.warn('telegram-chat-info-failed', errorFields(error));
+      return undefined;
+    }
   }
 
   /** Stops receiving updates. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiscordAdapter } from '../../adapters/discord/adapter.ts';
 import { copy } from '../../src/checkin/copy.ts';
-import { COMMAND_LIST } from '../../src/engine/engine.ts';
+import { COMMAND_LIST, GROUP_COMMAND_LIST } from '../../src/engine/engine.ts';
 import { createLogger } from '../../src/ops/log.ts';
 import {
   buttonsOf,
@@ -187,11 +188,18 @@ describe('a couple on Discord, from /start to the shared summary', () => {
 
   it('registered the command set for guild and user installs, and does not PUT it again on a second start', async () => {
     expect(bot.server.commandSets).toHaveLength(1);
-    expect(bot.server.commands.map((c) => c.name)).toEqual(COMMAND_LIST.map((c) => c.name));
+    expect(bot.server.commands.map((c) => c.name)).toEqual(
+      [...COMMAND_LIST, ...GROUP_COMMAND_LIST].map((c) => c.name),
+    );
+    const therapists = new Set(GROUP_COMMAND_LIST.map((c) => c.name));
     for (const c of bot.server.commands) {
-      expect(c.integration_types).toEqual([0, 1]);
-      expect(c.contexts).toEqual([0, 1, 2]);
+      // A therapist's commands live in servers the app is installed to; the rest go everywhere.
+      expect(c.integration_types).toEqual(therapists.has(c.name) ? [0] : [0, 1]);
+      expect(c.contexts).toEqual(therapists.has(c.name) ? [0] : [0, 1, 2]);
     }
+    expect(bot.server.commands.find((c) => c.name === 'link')?.default_member_permissions).toBe(
+      String(PermissionFlagsBits.ManageChannels),
+    );
     expect(bot.server.commands.find((c) => c.name === 'join')?.options).toEqual([
       { type: 3, name: 'code', description: copy.help.options.code, required: true },
     ]);
@@ -420,7 +428,10 @@ describe('the Discord bot', () => {
         integration_types: c.integration_types,
         contexts: c.contexts,
       })),
-    ).toEqual(COMMAND_LIST.map((c) => ({ name: c.name, integration_types: [0, 1], contexts: [0, 1, 2] })));
+    ).toEqual([
+      ...COMMAND_LIST.map((c) => ({ name: c.name, integration_types: [0, 1], contexts: [0, 1, 2] })),
+      ...GROUP_COMMAND_LIST.map((c) => ({ name: c.name, integration_types: [0], contexts: [0] })),
+    ]);
     expect(bot.server.commands.find((c) => c.name === 'join')?.options).toHaveLength(1);
   });
 
@@ -495,7 +506,8 @@ describe('the Discord bot', () => {
         flags: 64,
         ephemeral: true,
         followUps: 0,
-        text: copy.groupPointer,
+        // /start in a server says what the bot does there; check-in commands point to the DM.
+        text: name === 'start' && where.context === 0 ? copy.channel.groupHelp : copy.groupPointer,
       })),
     );
     // Nothing the bot said there is visible to anyone else in those channels, and the DM got nothing.

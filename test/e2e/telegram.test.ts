@@ -3,7 +3,7 @@ import type { Update } from 'telegraf/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TelegramAdapter } from '../../adapters/telegram/adapter.ts';
 import { copy } from '../../src/checkin/copy.ts';
-import { COMMAND_LIST } from '../../src/engine/engine.ts';
+import { COMMAND_LIST, GROUP_COMMAND_LIST } from '../../src/engine/engine.ts';
 import { createLogger } from '../../src/ops/log.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
 import { expectedReveal } from '../support/reveal.ts';
@@ -449,6 +449,8 @@ describe('the Telegram bot', () => {
   it('points group commands to the private chat, ignores group chatter, and registers private commands', async () => {
     const p = bot.person(701, 'Gale');
     const group = bot.emu.group(-100_701, 'Our group');
+    // As an administrator the bot receives all chatter (privacy mode lets none through), and must ignore it.
+    group.setBotStatus('administrator');
     await group.sendTextAs(p.user, 'hello everyone, how is it going');
     await group.sendCommandAs(p.user, '/status@some_other_bot');
     await group.sendCommandAs(p.user, '/checkin', undefined, { mention: true });
@@ -461,6 +463,11 @@ describe('the Telegram bot', () => {
       {
         commands: COMMAND_LIST.map((c) => ({ command: c.name, description: c.description })),
         scope: { type: 'all_private_chats' },
+        language_code: '',
+      },
+      {
+        commands: GROUP_COMMAND_LIST.map((c) => ({ command: c.name, description: c.description })),
+        scope: { type: 'all_group_chats' },
         language_code: '',
       },
     ]);

@@ -262,6 +262,25 @@ export interface DiscordServer {
 
   /** Registers (or returns) a user the helpers and REST can refer to. */
   user(username: string, id?: string): DiscordUser;
+  /**
+   * Sets up a server: its name and member count (GET /guilds/:id?with_counts=true), and whether
+   * the app is installed to it (bot scope). A server nobody set up is installed, as before.
+   * Installed false: the app can only be used there as a user-installed app; it cannot post in
+   * its channels, and guild-only commands are not offered.
+   */
+  guild(guildId: string, setup?: { name?: string; memberCount?: number; installed?: boolean }): void;
+  /** A text channel in a server, with a name; returns its id. */
+  guildChannel(guildId: string, name?: string): string;
+  /** A member's permissions in a server's channels (default: an ordinary member's). */
+  setMemberPermissions(guildId: string, userId: string, permissions: bigint): void;
+  /** The app's permissions in one channel (default: what an installed bot usually has). */
+  setAppPermissions(channelId: string, permissions: bigint): void;
+  /**
+   * A server admin lets everyone use a command whatever its default_member_permissions
+   * (Server Settings > Integrations). Without it, slashCommand() refuses, as Discord does, a
+   * command whose default permissions the member lacks.
+   */
+  allowCommandForEveryone(guildId: string, name: string): void;
   /** The user has closed DMs: messages to their DM channel answer 403 50007. */
   blockDms(userId: string): void;
   unblockDms(userId: string): void;
@@ -333,6 +352,9 @@ const DM_PERMISSIONS = Object.values(Perm)
   .reduce((a, b) => a | b, 0n)
   .toString();
 const PRIVATE_CHANNEL_PERMISSIONS = (Perm.EmbedLinks | Perm.AttachFiles | Perm.UseExternalEmojis).toString();
+/** What an ordinary member, and an installed bot, may do in a server channel (no Manage Channels). */
+const GUILD_MEMBER_PERMISSIONS = '2248473465835073';
+const GUILD_APP_PERMISSIONS = '2248473465835073';
 
 const CLOSE_REASONS: Record<number, string> = {
   4001: 'Unknown opcode.',
@@ -367,6 +389,10 @@ interface Channel {
   type: 0 | 1;
   recipientIds: string[];
   guildId: string | null;
+  /** A guild channel's name. */
+  name?: string;
+  /** The app's permissions in a guild channel, when set. */
+  appPermissions?: string;
   /** False for a DM between users where a user-installed app is invoked (context 2). */
   botIsMember: boolean;
   lastMessageId: string | null;
@@ -628,6 +654,9 @@ class FakeDiscord implements DiscordServer {
   private readonly channels = new Map<string, Channel>();
   private readonly dmChannels = new Map<string, string>();
   private readonly guildChannels = new Map<string, string>();
+  private readonly guilds = new Map<string, { name: string; memberCount: number; installed: boolean }>();
+  private readonly memberPermissions = new Map<string, string>();
+  private readonly commandOverrides = new Set<string>();
   private readonly blocked = new Set<string>();
   private readonly store = new Map<string, StoredMessage>();
   private readonly interactions = new Map<string, InteractionState>();
@@ -758,6 +787,39 @@ class FakeDiscord implements DiscordServer {
   // -------------------------------------------------------------------------------------------
   // Users and channels
 
+  guild(guildId: string, setup: { name?: string; memberCount?: number; installed?: boolean } = {}): void {
+    const have = this.guildOf(guildId);
+    this.guilds.set(guildId, {
+      name: setup.name ?? have.name,
+      memberCount: setup.memberCount ?? have.memberCount,
+      installed: setup.installed ?? have.installed,
+    });
+  }
+
+  private guildOf(guildId: string): { name: string; memberCount: number; installed: boolean } {
+    return this.guilds.get(guildId) ?? { name: 'Test server', memberCount: 5, installed: true };
+  }
+
+  guildChannel(guildId: string, name = 'check-ins'): string {
+    const ch = this.ensureGuildChannel(guildId, snowflake());
+    ch.name = name;
+    return ch.id;
+  }
+
+  setMemberPermissions(guildId: string, userId: string, permissions: bigint): void {
+    this.memberPermissions.set(`${guildId}:${userId}`, permissions.toString());
+  }
+
+  allowCommandForEveryone(guildId: string, name: string): void {
+    this.commandOverrides.add(`${guildId}:${name}`);
+  }
+
+  setAppPermissions(channelId: string, permissions: bigint): void {
+    const ch = this.channels.get(channelId);
+    if (!ch?.guildId) throw new Error(`${channelId} is not a guild channel`);
+    ch.appPermissions = permissions.toString();
+  }
+
   user(username: string, id?: string): DiscordUser {
     if (id && this.users.has(id)) return this.users.get(id)!;
     const u = normalizeUser({ id: id ?? snowflake(), username });
@@ -832,7 +894,7 @@ class FakeDiscord implements DiscordServer {
       id: ch.id,
       type: 0,
       guild_id: ch.guildId,
-      name: 'check-ins',
+      name: ch.name ?? 'check-ins',
       position: 0,
       flags: 0,
       parent_id: null,
@@ -1077,6 +1139,13 @@ class FakeDiscord implements DiscordServer {
     const ch = this.channels.get(channelId);
     if (!ch) throw unknownChannel();
     if (!ch.botIsMember) throw missingAccess();
+    if (ch.guildId) {
+      // A bot that is not in the server sees nothing of it; one that is needs to see and send.
+      if (!this.guildOf(ch.guildId).installed) throw missingAccess();
+      const perms = BigInt(ch.appPermissions ?? GUILD_APP_PERMISSIONS);
+      if ((perms & (Perm.ViewChannel | Perm.SendMessages)) !== (Perm.ViewChannel | Perm.SendMessages))
+        throw new ApiError(403, { message: 'Missing Permissions', code: 50013 });
+    }
     return ch;
   }
 
@@ -1152,6 +1221,33 @@ class FakeDiscord implements DiscordServer {
       return { status: 200, body: u };
     });
     add('GET', '/applications/@me', () => ({ status: 200, body: this.applicationPayload() }));
+    add('GET', '/guilds/:guildId', ({ params, query }) => {
+      const id = params.guildId!;
+      const known = this.guilds.has(id) || [...this.channels.values()].some((c) => c.guildId === id);
+      if (!known) throw new ApiError(404, { message: 'Unknown Guild', code: 10004 });
+      const g = this.guildOf(id);
+      if (!g.installed) throw missingAccess();
+      const counts =
+        query.get('with_counts') === 'true'
+          ? {
+              approximate_member_count: g.memberCount,
+              approximate_presence_count: Math.ceil(g.memberCount / 2),
+            }
+          : {};
+      return {
+        status: 200,
+        body: {
+          id,
+          name: g.name,
+          icon: null,
+          owner_id: this.bot.id,
+          roles: [],
+          emojis: [],
+          features: [],
+          ...counts,
+        },
+      };
+    });
 
     add('GET', '/channels/:channelId', ({ params }) => {
       const ch = this.channels.get(params.channelId!);
@@ -2087,14 +2183,16 @@ class FakeDiscord implements DiscordServer {
     );
     const types = opts.integrationTypes ?? [0];
     const owners: Record<string, string> = {};
-    if (types.includes(0) && where.context !== 2) owners['0'] = where.guildId ?? '0';
-    if (types.includes(1) || where.context === 2) owners['1'] = u.id;
+    // In a server the app is not installed to, it can only act as the user's own app.
+    const guildInstalled = where.guildId === null || this.guildOf(where.guildId).installed;
+    if (types.includes(0) && where.context !== 2 && guildInstalled) owners['0'] = where.guildId ?? '0';
+    if (types.includes(1) || where.context === 2 || !guildInstalled) owners['1'] = u.id;
     const appPermissions =
-      where.context === 2
+      where.context === 2 || !guildInstalled
         ? PRIVATE_CHANNEL_PERMISSIONS
         : where.context === 1
           ? DM_PERMISSIONS
-          : '2248473465835073';
+          : (where.channel.appPermissions ?? GUILD_APP_PERMISSIONS);
     const payload: Json = {
       app_permissions: appPermissions,
       application_id: this.applicationId,
@@ -2120,7 +2218,7 @@ class FakeDiscord implements DiscordServer {
         user: u,
         roles: [],
         premium_since: null,
-        permissions: '2248473465835073',
+        permissions: this.memberPermissions.get(`${where.guildId}:${u.id}`) ?? GUILD_MEMBER_PERMISSIONS,
         pending: false,
         nick: null,
         mute: false,
@@ -2185,6 +2283,24 @@ class FakeDiscord implements DiscordServer {
         throw new Error(
           `/${name} is registered for contexts ${JSON.stringify(cmd.contexts)}, not ${where.context}`,
         );
+      }
+      if (
+        where.context === 0 &&
+        where.guildId &&
+        !this.guildOf(where.guildId).installed &&
+        !cmd.integration_types.includes(1)
+      ) {
+        throw new Error(`/${name} needs the app installed to the server, and it is not`);
+      }
+      const needed = cmd.default_member_permissions;
+      if (where.guildId && needed && !this.commandOverrides.has(`${where.guildId}:${name}`)) {
+        const has = BigInt(
+          this.memberPermissions.get(`${where.guildId}:${u.id}`) ?? GUILD_MEMBER_PERMISSIONS,
+        );
+        const admin = (has & (1n << 3n)) !== 0n;
+        if (!admin && (has & BigInt(needed)) !== BigInt(needed)) {
+          throw new Error(`/${name} is hidden from ${u.username}: they lack its default permissions`);
+        }
       }
       if (where.context === 2 && !cmd.integration_types.includes(1)) {
         throw new Error(

@@ -403,6 +403,27 @@ describe('strict Bot API over HTTP', () => {
     expect((await api('getChatAdministrators', { chat_id: 11 })).body.description).toBe(
       'Bad Request: there are no administrators in the private chat',
     );
+    // The bot counts as a member; someone who left does not.
+    expect(result(await api('getChatMemberCount', { chat_id: -100 }))).toBe(3);
+    group.setMember(bob, 'left');
+    expect(result(await api('getChatMemberCount', { chat_id: -100 }))).toBe(2);
+    expect((await api('getChatMemberCount', { chat_id: -999 })).body.description).toBe(
+      'Bad Request: chat not found',
+    );
+  });
+
+  it('keeps group chatter from a bot in privacy mode, unless it is an administrator there', async () => {
+    const alice = started(11);
+    const group = emu.group(-300, 'Practice', { type: 'supergroup' });
+    const texts = async () =>
+      result<{ message: { text: string } }[]>(await api('getUpdates')).map((u) => u.message.text);
+    expect((await group.sendTextAs(alice, 'just chatting')).update_id).toBe(-1);
+    await group.sendCommandAs(alice, '/trends');
+    await group.sendTextAs(alice, `hello @${emu.botUsername}`);
+    expect(await texts()).toEqual(['/trends', `hello @${emu.botUsername}`]);
+    group.setBotStatus('administrator');
+    await group.sendTextAs(alice, 'admins hear everything');
+    expect((await texts()).at(-1)).toBe('admins hear everything');
   });
 
   it('answers 404 to methods it lacks and 401 to malformed tokens; its own client API still works', async () => {

@@ -26,6 +26,12 @@ export interface EmulatorOptions {
   knownChatsOnly?: boolean;
   /** Delay between webhook delivery retries after a failed POST; default 200 ms. */
   webhookRetryMs?: number;
+  /**
+   * The bot's privacy mode (BotFather /setprivacy), on by default as on Telegram: in a group
+   * where it is not an administrator the bot receives only messages that start with "/" or
+   * mention it; other chatter never becomes an update.
+   */
+  privacyMode?: boolean;
 }
 
 export interface TgUser {
@@ -140,6 +146,7 @@ export interface ApiCall {
 }
 
 export interface SentUpdate {
+  /** -1 when the bot never receives it (group chatter in privacy mode). */
   update_id: number;
   message_id: number;
 }
@@ -606,6 +613,7 @@ class Emulator implements TelegramEmulator {
   readonly #http = createServer((req, res) => this.#route(req, res));
   readonly #botName: string;
   readonly #knownChatsOnly: boolean;
+  readonly #privacyMode: boolean;
   readonly #webhookRetryMs: number;
   #clockOffset = 0;
   #rateLimit = { remaining: 0, retryAfter: 0 };
@@ -627,6 +635,7 @@ class Emulator implements TelegramEmulator {
     this.botUsername = options.botUsername ?? 'paired_checkin_test_bot';
     this.#botName = options.botName ?? 'Check-in Test Bot';
     this.#knownChatsOnly = options.knownChatsOnly ?? true;
+    this.#privacyMode = options.privacyMode ?? true;
     this.#webhookRetryMs = options.webhookRetryMs ?? 200;
     // storeTimeout only matters to the emulator's clean-up daemon, which runs from its own
     // start(); this module listens itself, so nothing is ever dropped behind a test's back.
@@ -848,7 +857,9 @@ class Emulator implements TelegramEmulator {
       };
       if (entities) message.entities = entities;
       const updateId = this.#s.updateId;
-      if (entities) await this.#s.addUserCommand(message);
+      const heard = chat.type === 'private' || this.#hears(token, chat, text);
+      if (!heard) this.#s.messageId++;
+      else if (entities) await this.#s.addUserCommand(message);
       else await this.#s.addUserMessage(message);
       const state = this.#chats.get(chat.id);
       if (state && chat.type === 'private') state.started.add(token);
@@ -872,8 +883,14 @@ class Emulator implements TelegramEmulator {
         deleted: false,
         params: {},
       });
-      return { update_id: updateId, message_id: messageId };
+      return { update_id: heard ? updateId : -1, message_id: messageId };
     });
+  }
+
+  /** Whether the bot receives a group message at all (privacy mode, see EmulatorOptions). */
+  #hears(token: string, chat: TgChat, text: string): boolean {
+    if (!this.#privacyMode || this.#chats.get(chat.id)?.botStatus === 'administrator') return true;
+    return text.startsWith('/') || text.includes(`@${this.#botUser(token).username}`);
   }
 
   #press(
@@ -1079,6 +1096,9 @@ class Emulator implements TelegramEmulator {
     },
     getChatMember: ({ token, params }) => this.#getChatMember(token, params),
     getChatAdministrators: ({ token, params }) => this.#getChatAdministrators(token, params),
+    getChatMemberCount: ({ params }) => this.#getChatMemberCount(params),
+    // The old name, which Telegram still answers.
+    getChatMembersCount: ({ params }) => this.#getChatMemberCount(params),
   });
 
   #register(handlers: Record<string, Handler>): Record<string, Handler> {
@@ -1482,6 +1502,15 @@ class Emulator implements TelegramEmulator {
     if (!user) throw bad('user not found');
     const member = state.members.get(userId);
     return { result: this.#memberResult(user, member?.status ?? 'left', member?.extra) };
+  }
+
+  #getChatMemberCount(params: Record<string, unknown>) {
+    const state = this.#known(params);
+    if (state.chat.type === 'private') return { result: state.started.size > 0 ? 2 : 1 };
+    const present = new Set<MemberStatus>(['creator', 'administrator', 'member']);
+    let n = 1; // the bot
+    for (const m of state.members.values()) if (present.has(m.status) || m.extra.is_member === true) n++;
+    return { result: n };
   }
 
   #getChatAdministrators(token: string, params: Record<string, unknown>) {
