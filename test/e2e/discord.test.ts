@@ -18,6 +18,7 @@ import {
   textOf,
 } from '../support/discord/flow.ts';
 import type { BotMessage, InteractionRecord, InteractionWhere } from '../support/discord/server.ts';
+import { outboxSettled, outboxStates } from '../support/outbox.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
 import { expectedReveal } from '../support/reveal.ts';
 import type { BotMessage as TgMessage } from '../support/telegram/emulator.ts';
@@ -33,22 +34,6 @@ let serial = 0;
 const freshPrefix = () => `${base}-${++serial}`;
 
 const Q = copy.questions;
-
-const outboxStates = (bot: DiscordBot) =>
-  bot.core.store.sqlite
-    .prepare('select kind, member_id as memberId, state from outbox order by id')
-    .all() as {
-    kind: string;
-    memberId: number;
-    state: string;
-  }[];
-
-const outboxSettled = (bot: DiscordBot) =>
-  eventually(
-    () => outboxStates(bot).every((r) => r.state !== 'pending' && r.state !== 'sending'),
-    5000,
-    'the outbox to settle',
-  );
 
 /** Every interaction was acknowledged once, within Discord's window: no 10062, no 40060. */
 function expectAcknowledgedOnce(bot: DiscordBot): void {

@@ -5,14 +5,17 @@ import { TelegramAdapter } from '../../adapters/telegram/adapter.ts';
 import { copy } from '../../src/checkin/copy.ts';
 import { COMMAND_LIST, GROUP_COMMAND_LIST } from '../../src/engine/engine.ts';
 import { createLogger } from '../../src/ops/log.ts';
+import { outboxSettled, outboxStates } from '../support/outbox.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
 import { expectedReveal } from '../support/reveal.ts';
 import type { BotMessage } from '../support/telegram/emulator.ts';
 import {
+  allVersions,
   inviteCode,
   type Person,
   pairThroughTelegram,
   paragraphsOf,
+  plain,
   sectionOf,
   startTelegramBot,
   type TelegramBot,
@@ -30,35 +33,10 @@ const freshPrefix = () => `${base}-${++serial}`;
 const Q = copy.questions;
 /** What a person sees of a message. */
 const text = (m: BotMessage | undefined) => m?.visibleText ?? '';
-/** Telegram HTML as plain text (good enough for the bot's own tags and escapes). */
-const plain = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-/** Every version of a message the bot ever showed (as sent, with its markup). */
-const allVersions = (m: BotMessage) => [m.text ?? '', m.caption ?? '', ...m.edits.map((e) => e.text ?? '')];
 const callbackIds = (bot: TelegramBot) =>
   bot.emu.server.storage.userMessages
     .filter((u) => 'callbackQuery' in u)
     .map((u) => String((u as { callbackId: number }).callbackId));
-const outboxStates = (bot: TelegramBot) =>
-  bot.core.store.sqlite
-    .prepare('select kind, member_id as memberId, state from outbox order by id')
-    .all() as {
-    kind: string;
-    memberId: number;
-    state: string;
-  }[];
-
-/** Waits until the send worker has finished with every outbox row (a message can land first). */
-const outboxSettled = (bot: TelegramBot) =>
-  eventually(
-    () => outboxStates(bot).every((r) => r.state !== 'pending' && r.state !== 'sending'),
-    5000,
-    'the outbox to settle',
-  );
 
 // ---- one couple's whole conversation ---------------------------------------------------------
 

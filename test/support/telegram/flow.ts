@@ -227,6 +227,20 @@ export function unconfirm(emu: TelegramEmulator, updateId: number): void {
   stored.isRead = false;
 }
 
+/** Telegram HTML as plain text (good enough for the bot's own tags and escapes). */
+export function plain(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** Every version of a message the bot ever showed (as sent, with its markup). */
+export function allVersions(m: BotMessage): string[] {
+  return [m.text ?? '', m.caption ?? '', ...m.edits.map((e) => e.text ?? '')];
+}
+
 /** The paragraphs of a message as the person sees them. */
 export function paragraphsOf(m: BotMessage): string[] {
   return (m.visibleText ?? '').split('\n\n');
