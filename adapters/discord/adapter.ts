@@ -323,14 +323,13 @@ export class DiscordAdapter implements Adapter {
     await deletes();
   }
 
-  // Who may link a channel and whether the bot may post there come with the interaction; the
-  // server's name and size take one REST call, bounded so the 3-second acknowledgement holds.
+  // Who may link a channel and whether the bot may post there come with the interaction. Its
+  // name and the server's name and size take REST calls (without the Guilds intent discord.js
+  // caches no guild channel), bounded so the 3-second acknowledgement holds.
   async #chatInfo(i: ChatInputCommandInteraction): Promise<ChatInfo> {
-    const channelName =
-      i.channel && 'name' in i.channel && i.channel.name ? `#${i.channel.name}` : '#channel';
     const installed = i.guildId !== null && i.authorizingIntegrationOwners.guildId === i.guildId;
     const info: ChatInfo = {
-      title: channelName,
+      title: '#channel',
       memberCount: null,
       actorCanManage: i.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false,
       botCanPost:
@@ -343,13 +342,19 @@ export class DiscordAdapter implements Adapter {
     };
     if (!installed || !i.guildId) return info;
     try {
-      const guild = (await Promise.race([
+      const lookups = Promise.all([
         this.rest.get(Routes.guild(i.guildId), { query: new URLSearchParams({ with_counts: 'true' }) }),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('guild lookup timed out')), GUILD_LOOKUP_MS),
-        ),
-      ])) as { name?: string; approximate_member_count?: number };
-      if (guild.name) info.title = `${guild.name} ${channelName}`;
+        this.rest.get(Routes.channel(i.channelId)),
+      ]);
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('lookup timed out')), GUILD_LOOKUP_MS),
+      );
+      const [guild, channel] = (await Promise.race([lookups, timeout])) as [
+        { name?: string; approximate_member_count?: number },
+        { name?: string },
+      ];
+      const name = channel.name ? `#${channel.name}` : info.title;
+      info.title = guild.name ? `${guild.name} ${name}` : name;
       info.memberCount = guild.approximate_member_count ?? null;
     } catch (error) {
       this.o.log.warn('discord-guild-lookup-failed', errorFields(error));

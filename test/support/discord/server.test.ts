@@ -615,6 +615,56 @@ describe('the real discord.js against the fake', () => {
     ]);
   });
 
+  it('models servers: names and sizes, member and app permissions, installs, hidden commands', async () => {
+    const guildId = '1200000000000000000';
+    server.guild(guildId, { name: 'Rivera practice', memberCount: 4 });
+    const channelId = server.guildChannel(guildId, 'couples');
+    const got = await api(server, 'GET', `/guilds/${guildId}?with_counts=true`);
+    expect(got.body).toMatchObject({ id: guildId, name: 'Rivera practice', approximate_member_count: 4 });
+    expect((await api(server, 'GET', `/guilds/${guildId}`)).body.approximate_member_count).toBeUndefined();
+    expect((await api(server, 'GET', '/guilds/1299999999999999999')).body.code).toBe(10004);
+
+    await client.application!.commands.set(
+      [
+        {
+          name: 'link',
+          description: 'Link',
+          defaultMemberPermissions: 1n << 4n,
+          contexts: [0],
+          integrationTypes: [0],
+        },
+      ],
+      guildId,
+    );
+    // Discord hides a command from a member without its default permissions.
+    expect(() => server.slashCommand(alice, 'link', undefined, { guildId, channelId })).toThrow(/hidden/);
+    server.setMemberPermissions(guildId, alice.id, (1n << 4n) | (1n << 10n) | (1n << 11n));
+    const gotCmd = nextInteraction<ChatInputCommandInteraction>();
+    server.slashCommand(alice, 'link', undefined, { guildId, channelId });
+    const interaction = await gotCmd;
+    expect(interaction.memberPermissions?.has(1n << 4n)).toBe(true);
+    expect(interaction.authorizingIntegrationOwners.guildId).toBe(guildId);
+    expect(interaction.appPermissions.has(1n << 11n)).toBe(true);
+    // Without the Guilds intent discord.js keeps no guild channel; its name is a REST call away.
+    expect((await api(server, 'GET', `/channels/${channelId}`)).body.name).toBe('couples');
+    await interaction.reply({ content: 'ok', flags: MessageFlags.Ephemeral });
+
+    // A bot that may not send in the channel gets 50013; one not in the server sees nothing of it.
+    expect((await api(server, 'POST', `/channels/${channelId}/messages`, { content: 'hi' })).status).toBe(
+      200,
+    );
+    server.setAppPermissions(channelId, 1n << 10n);
+    expect((await api(server, 'POST', `/channels/${channelId}/messages`, { content: 'hi' })).body.code).toBe(
+      50013,
+    );
+    server.guild(guildId, { installed: false });
+    expect((await api(server, 'POST', `/channels/${channelId}/messages`, { content: 'hi' })).body.code).toBe(
+      50001,
+    );
+    expect((await api(server, 'GET', `/guilds/${guildId}`)).body.code).toBe(50001);
+    expect(() => server.slashCommand(alice, 'link', undefined, { guildId, channelId })).toThrow(/installed/);
+  });
+
   it('deferReply then editReply edits @original; the first follow-up keeps the deferred ephemerality', async () => {
     let got = nextInteraction<ChatInputCommandInteraction>();
     const a = server.slashCommand(alice, 'checkin');
