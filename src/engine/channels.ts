@@ -170,23 +170,35 @@ function showChannels(ctx: Ctx, couple: CoupleRow | undefined): void {
     return sayText(ctx, couple ? copy.channel.none : copy.channel.needCode);
   }
   for (const channel of channels) {
-    const consents = ctx.repo.activeConsents(channel.id);
-    const mine = consents.some((c) => c.memberId === ctx.member.id);
-    if (channel.status === 'awaiting-consent' && !mine) {
-      const ask = consentAsk(ctx, channel, couple, ctx.member);
-      say(ctx, ask.paragraphs, { kind: 'question', buttons: ask.buttons });
+    const s = standing(ctx, channel, ctx.member.id);
+    if (!s.waitingForYou) {
+      sayText(ctx, s.line, copy.channel.howToStop);
       continue;
     }
-    const recipient = channelRecipient(ctx, channel);
-    const state = recipient
-      ? copy.channel.states.active(recipient.scope)
-      : copy.channel.states.waitingForPartner;
-    sayText(
-      ctx,
-      copy.channel.statusLine(ctx.repo.channelTitle(channel) ?? '', state),
-      copy.channel.howToStop,
-    );
+    const ask = consentAsk(ctx, channel, couple, ctx.member);
+    say(ctx, ask.paragraphs, { kind: 'question', buttons: ask.buttons });
   }
+}
+
+/** Where a channel stands for one partner, as a line, and whether it waits for their answer. */
+function standing(w: Work, channel: ChannelRow, memberId: number): { line: string; waitingForYou: boolean } {
+  const recipient = channelRecipient(w, channel);
+  const mine = w.repo.activeConsents(channel.id).some((c) => c.memberId === memberId);
+  const states = copy.channel.states;
+  const state = recipient
+    ? states.active(recipient.scope)
+    : mine
+      ? states.waitingForPartner
+      : states.waitingForYou;
+  return {
+    line: copy.channel.statusLine(w.repo.channelTitle(channel) ?? '', state),
+    waitingForYou: !recipient && !mine,
+  };
+}
+
+/** /status lines about the couple's therapist channels. */
+export function channelStatusLines(w: Work, coupleId: number, memberId: number): string[] {
+  return w.repo.channelsOfCouple(coupleId).map((c) => standing(w, c, memberId).line);
 }
 
 /** The consent request for one partner: what will be posted, where, and how to stop it. */

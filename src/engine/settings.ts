@@ -5,7 +5,7 @@ import { findQuestion, TEMPLATES } from '../checkin/templates.ts';
 import type { Segment, TemplateId } from '../checkin/types.ts';
 import { visibleHistory } from '../checkin/visibility.ts';
 import type { CoupleRow } from '../store/repo.ts';
-import { endChannelsOfCouple } from './channels.ts';
+import { channelStatusLines, endChannelsOfCouple } from './channels.ts';
 import { abandonOpenRound } from './checkin.ts';
 import { bold, type Ctx, code, italic, para, queue, resourceParagraphs, say, sayText } from './context.ts';
 import { INDEFINITE, isPaused, partnerOf, scheduleOf } from './couples.ts';
@@ -34,6 +34,7 @@ export function status(ctx: Ctx): void {
       const sent = ctx.repo.participation(open.id, ctx.member.id)?.submittedAt != null;
       lines.push(sent ? copy.status.openSent : copy.status.open);
     }
+    lines.push(...channelStatusLines(ctx, couple.id, ctx.member.id));
   }
   sayText(ctx, ...lines);
 }

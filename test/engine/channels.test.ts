@@ -213,8 +213,19 @@ describe('consent', () => {
     expect(summaries(l.group)).toEqual([]);
     expect(channelRow(l.group)?.status).toBe('awaiting-consent');
 
+    // Nobody has to wonder where it stands.
+    const title = 'Rivera <b>practice</b>';
+    expect(textOf(l.couple.a.say('/status'))).toContain(
+      copy.channel.statusLine(title, copy.channel.states.waitingForPartner),
+    );
+    expect(textOf(l.couple.b.say('/status'))).toContain(
+      copy.channel.statusLine(title, copy.channel.states.waitingForYou),
+    );
     l.couple.b.press(copy.channel.agreeScores);
     expect(l.couple.b.last()).toContain('scores only');
+    expect(textOf(l.couple.a.say('/therapist'))).toBe(
+      `${copy.channel.statusLine(title, copy.channel.states.active('scores'))}\n\n${copy.channel.howToStop}`,
+    );
     sim.deliverOutbox();
     expect(l.group.last()).toBe(copy.channel.active('scores'));
     expect(l.couple.a.last()).toContain('Sharing with "Rivera <b>practice</b>" is on: scores only.');
