@@ -97,16 +97,25 @@ describe('rendering to Discord', () => {
     });
   });
 
-  it('registers every command for both install types and all three contexts', () => {
+  it("registers check-in commands for both install types and all three contexts, a therapist's for servers", () => {
     const defs = commandDefinitions();
     expect(defs.map((d) => d.name)).toEqual(
-      expect.arrayContaining(['start', 'checkin', 'join', 'pause', 'help']),
+      expect.arrayContaining(['start', 'checkin', 'join', 'pause', 'help', 'therapist', 'revoke']),
     );
+    const group = new Set(['link', 'trends']);
+    expect(defs.filter((d) => group.has(d.name)).map((d) => d.name)).toEqual(['link', 'trends']);
     for (const d of defs) {
-      expect(d.integration_types).toEqual([0, 1]);
-      expect(d.contexts).toEqual([0, 1, 2]);
+      expect(d.integration_types).toEqual(group.has(d.name) ? [0] : [0, 1]);
+      expect(d.contexts).toEqual(group.has(d.name) ? [0] : [0, 1, 2]);
       expect(d.description.length).toBeLessThanOrEqual(100);
     }
     expect(defs.find((d) => d.name === 'join')?.options?.[0]).toMatchObject({ name: 'code', required: true });
+    expect(defs.find((d) => d.name === 'therapist')?.options?.[0]).toMatchObject({
+      name: 'code',
+      required: false,
+    });
+    // Discord shows /link by default only to members who may manage channels (16).
+    expect(defs.find((d) => d.name === 'link')).toMatchObject({ default_member_permissions: '16' });
+    expect(defs.find((d) => d.name === 'trends')).not.toHaveProperty('default_member_permissions');
   });
 });
