@@ -11,6 +11,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Two files at a time: the end-to-end suites spend most of their time waiting on platform
+    // rate gates (one message a second per chat), so two share the machine's two cores well.
+    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,
     onUnhandledError(error) {

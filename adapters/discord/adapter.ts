@@ -51,8 +51,11 @@ export const DISCORD_LIMITS: TransportLimits = {
 /** How long /link waits for the server's name and size before answering without them. */
 const GUILD_LOOKUP_MS = 1200;
 
-/** Discord codes that mean "this person cannot be reached": stop trying. */
-const UNREACHABLE = new Set([50007, 50001, 10013, 10003]);
+/**
+ * Discord codes that mean "this person or channel cannot be reached": stop trying. 50013: the
+ * bot lost the permission to post in a therapist's channel.
+ */
+const UNREACHABLE = new Set([50007, 50001, 50013, 10013, 10003]);
 
 const OPTION_OF: Record<string, { name: string; description: string; required?: boolean }> = {
   start: { name: 'code', description: copy.help.options.code },

@@ -99,6 +99,10 @@ export async function deleteMessages(telegram: Telegram, request: OutboundDelete
   return deleted;
 }
 
+// A chat the bot can no longer write to, whatever it sends: deleted, or where the bot lost the
+// right to post. Retrying cannot help.
+const GONE = /chat not found|not enough rights|have no rights|CHAT_WRITE_FORBIDDEN/i;
+
 /** A Telegram failure as the delivery worker needs it; never carries message content. */
 export function classify(error: unknown, limits: TransportLimits = TELEGRAM_LIMITS): TransportError {
   if (error instanceof TransportError) return error;
@@ -110,7 +114,12 @@ export function classify(error: unknown, limits: TransportLimits = TELEGRAM_LIMI
         return new TransportError({ kind: 'rejected' }, 'absurd-retry-after');
       return new TransportError({ kind: 'rate-limited', retryAfterMs }, code);
     }
+    const movedTo = error.parameters?.migrate_to_chat_id;
+    if (error.code === 400 && movedTo !== undefined)
+      return new TransportError({ kind: 'moved', chatId: String(movedTo) }, code);
     if (error.code === 403) return new TransportError({ kind: 'unreachable' }, code);
+    if (error.code === 400 && GONE.test(error.description))
+      return new TransportError({ kind: 'unreachable' }, code);
     if (error.code >= 500) return new TransportError({ kind: 'transient' }, code);
     return new TransportError({ kind: 'rejected' }, code);
   }

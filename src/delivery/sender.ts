@@ -117,6 +117,18 @@ async function failed(
       d.repo.moveOutbox(id, ['sending'], 'failed', now);
       d.log.error('send-rejected', { outboxId: id, ...errorFields(error) });
       return 'rejected';
+    case 'moved':
+      // The group was upgraded (same people, same consent): follow it, then send again there.
+      if (channelId !== null && d.engine.channelMoved(channelId, f.chatId)) {
+        d.repo.moveOutbox(id, ['sending'], 'pending', now);
+        d.log.info('send-chat-moved', { outboxId: id });
+        throw error;
+      }
+      d.repo.moveOutbox(id, ['sending'], 'failed', now);
+      // Its new chat is linked on its own already: this link cannot go on.
+      if (channelId !== null) d.engine.channelUnreachable(channelId);
+      d.log.warn('send-chat-moved-away', { outboxId: id });
+      return 'unreachable';
     case 'transient':
       // Certainly not delivered (the transport says so): back to pending and let BullMQ back off.
       d.repo.moveOutbox(id, ['sending'], 'pending', now);

@@ -21,7 +21,9 @@ export type SendFailure =
   /** It may or may not have arrived (a timeout, a reset): never sent again, so at most once. */
   | { kind: 'uncertain' }
   /** The platform rejected the request itself (a 400): retrying cannot help. */
-  | { kind: 'rejected' };
+  | { kind: 'rejected' }
+  /** The group now lives under another id (a Telegram group upgraded to a supergroup): send there. */
+  | { kind: 'moved'; chatId: string };
 
 /** A send failure classified by the transport; its message holds a code, never content. */
 export class TransportError extends Error {

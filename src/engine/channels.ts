@@ -322,6 +322,19 @@ export function channelUnreachable(w: Work, channelId: number): boolean {
   return true;
 }
 
+/**
+ * A channel's group now lives under another chat id (a Telegram group upgraded to a supergroup:
+ * the same people and name). The link follows it, unless that chat is already a channel of its own.
+ */
+export function channelMoved(w: Work, channelId: number, chatId: string): boolean {
+  const channel = w.repo.channel(channelId);
+  if (!channel || channel.status === 'ended') return false;
+  if (w.repo.channelByChat(channel.platform, chatId)) return false;
+  w.repo.updateChannel(channel.id, { chatId });
+  w.repo.audit('channel-moved', w.now, { coupleId: channel.coupleId });
+  return true;
+}
+
 /** After a two-sided reveal: one post to each active channel of the couple that consented before the round opened. */
 export function queueChannelReveals(w: Work, round: RoundRow): void {
   for (const channel of w.repo.channelsOfCouple(round.coupleId)) {

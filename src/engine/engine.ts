@@ -125,6 +125,11 @@ export class Engine {
     return this.#unit((w) => channels.channelUnreachable(w, channelId)) ?? false;
   }
 
+  /** The platform moved a channel to a new chat id (a Telegram supergroup upgrade); false if it cannot follow. */
+  channelMoved(channelId: number, chatId: string): boolean {
+    return this.#unit((w) => channels.channelMoved(w, channelId, chatId)) ?? false;
+  }
+
   /** Renders an outbox row for sending now, or says why it should not be sent. */
   renderOutbox(id: number): Rendered {
     const w = this.#work();

@@ -47,8 +47,8 @@ export function renderOutbox(w: Work, row: OutboxRow): Rendered {
   const notice = renderConsentNotice(w, row, member);
   if (notice) {
     if ('cancel' in notice) return notice;
-    // The consent request names the therapist's group: not for a lock screen.
-    return msg(notice.paragraphs, { buttons: notice.buttons, openerAlone: notice.buttons !== undefined });
+    // These name the therapist's group: the neutral line goes alone, for the lock screen.
+    return msg(notice.paragraphs, { buttons: notice.buttons, openerAlone: true });
   }
   switch (row.kind) {
     case 'prompt': {

@@ -412,6 +412,24 @@ describe('strict Bot API over HTTP', () => {
     );
   });
 
+  it('upgrades a group to a supergroup: the old id answers 400 with migrate_to_chat_id', async () => {
+    const alice = started(11);
+    const group = emu.group(-400, 'Practice');
+    group.setMember(alice, 'administrator');
+    const upgraded = group.migrateToSupergroup(-1_000_000_400);
+    const old = await api('sendMessage', { chat_id: -400, text: 'hello' });
+    expect(old.status).toBe(400);
+    expect(old.body).toMatchObject({
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: -1_000_000_400 },
+    });
+    expect((await api('sendMessage', { chat_id: -1_000_000_400, text: 'hello' })).status).toBe(200);
+    expect(upgraded.chat).toMatchObject({ type: 'supergroup', title: 'Practice' });
+    expect(result(await api('getChatMember', { chat_id: -1_000_000_400, user_id: 11 }))).toMatchObject({
+      status: 'administrator',
+    });
+  });
+
   it('keeps group chatter from a bot in privacy mode, unless it is an administrator there', async () => {
     const alice = started(11);
     const group = emu.group(-300, 'Practice', { type: 'supergroup' });

@@ -202,6 +202,12 @@ export interface TestGroup {
   setMember(user: TestUser, status: MemberStatus, extra?: Record<string, unknown>): void;
   /** The bot's own status here (default 'member'); an administrator may delete others' messages. */
   setBotStatus(status: 'member' | 'administrator'): void;
+  /**
+   * The group is upgraded to a supergroup, as Telegram does when an admin changes certain
+   * settings: it gets a new id, and anything sent to the old one answers 400 with
+   * parameters.migrate_to_chat_id. Returns the new supergroup (same title and members).
+   */
+  migrateToSupergroup(newChatId: number): TestGroup;
   messages(): BotMessage[];
   waitForMessages(count: number, timeoutMs?: number): Promise<BotMessage[]>;
 }
@@ -325,6 +331,8 @@ interface ChatState {
   started: Set<string>;
   members: Map<number, { status: MemberStatus; extra: Record<string, unknown> }>;
   botStatus: 'member' | 'administrator';
+  /** The supergroup this group became (see TestGroup.migrateToSupergroup). */
+  migratedTo?: number;
 }
 
 interface CallbackRecord {
@@ -797,6 +805,14 @@ class Emulator implements TelegramEmulator {
       setBotStatus: (status) => {
         state.botStatus = status;
       },
+      migrateToSupergroup: (newChatId) => {
+        const next = this.group(newChatId, title, { type: 'supergroup' }, token);
+        const moved = this.#chats.get(newChatId)!;
+        for (const [id, m] of state.members) moved.members.set(id, m);
+        moved.botStatus = state.botStatus;
+        state.migratedTo = newChatId;
+        return next;
+      },
       messages: () => this.messages(chatId, token),
       waitForMessages: (count, timeoutMs) =>
         this.waitFor(() => {
@@ -1163,6 +1179,11 @@ class Emulator implements TelegramEmulator {
   #chatFor(token: string, params: Record<string, unknown>): ChatState {
     const state = this.#known(params);
     const { chat } = state;
+    if (state.migratedTo !== undefined) {
+      throw new ApiError(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+        migrate_to_chat_id: state.migratedTo,
+      });
+    }
     if (this.#blocked.has(chat.id))
       throw new ApiError(
         403,
