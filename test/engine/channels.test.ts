@@ -77,10 +77,17 @@ function consentBoth(
   sim.deliverOutbox();
 }
 
-/** A whole two-sided round; B keeps "count on" private. Returns its id. */
+/** A whole two-sided round a day after the last; B keeps "count on" private. Returns its id. */
 function revealedRound(c: Couple, o: { shareSafety?: boolean } = {}): number {
   // A day apart, as check-ins are (and on-demand ones are limited per day).
   sim.advance(24 * HOUR);
+  const roundId = sendBoth(c, o);
+  sim.deliverOutbox();
+  return roundId;
+}
+
+/** A opens (or resumes) a check-in and sends it, then B; what B's send queued is not delivered yet. */
+function sendBoth(c: Couple, o: { shareSafety?: boolean } = {}): number {
   c.a.say('/checkin');
   const roundId = openRoundId(sim, c.coupleId);
   answerAll(c.a, A_ANSWERS);
@@ -95,7 +102,6 @@ function revealedRound(c: Couple, o: { shareSafety?: boolean } = {}): number {
   c.b.press(copy.questions.countOn.label);
   c.b.press(copy.review.keep);
   c.b.press(copy.review.send);
-  sim.deliverOutbox();
   return roundId;
 }
 
@@ -293,13 +299,7 @@ describe('consent', () => {
     l.couple.b.press(copy.channel.agreeWords);
     expect(channelRow(l.group)?.status).toBe('active');
     // The round A opened before the consent is finished now, and stays between the two of them.
-    l.couple.a.say('/checkin');
-    answerAll(l.couple.a, A_ANSWERS);
-    l.couple.a.press(copy.review.send);
-    sim.deliverOutbox();
-    l.couple.b.press(copy.checkin.start);
-    answerAll(l.couple.b, B_ANSWERS);
-    l.couple.b.press(copy.review.send);
+    sendBoth(l.couple);
     sim.deliverOutbox();
     expect(l.couple.b.transcript()).toContain('A-hear I am here');
     expect(summaries(l.group)).toEqual([]);
@@ -331,13 +331,7 @@ describe('stopping', () => {
     expect(summaries(l.group)).toHaveLength(1);
 
     // A second reveal is queued, and B revokes before it is sent.
-    l.couple.a.say('/checkin');
-    answerAll(l.couple.a, A_ANSWERS);
-    l.couple.a.press(copy.review.send);
-    sim.deliverOutbox();
-    l.couple.b.press(copy.checkin.start);
-    answerAll(l.couple.b, B_ANSWERS);
-    l.couple.b.press(copy.review.send);
+    sendBoth(l.couple);
     expect(textOf(l.couple.b.say('/revoke'))).toBe(copy.channel.revoked);
     sim.deliverOutbox();
     expect(summaries(l.group)).toHaveLength(1);

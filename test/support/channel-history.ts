@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { copy } from '../../src/checkin/copy.ts';
+import type { Core } from '../../src/core.ts';
 import type { Engine } from '../../src/engine/engine.ts';
+import { outboxSettled } from './outbox.ts';
 
 // Generated histories for a therapist's channel, played through a real platform adapter and
 // its emulator (issue 6): a couple links a channel and agrees (each partner in a scope), then
@@ -94,6 +97,37 @@ const SCORES = {
   b: { consistency: 5, reliability: 4, safety: 8, fear: 1, anger: 0 },
 };
 
+/**
+ * Plays `runs` generated histories on a running bot, each with a fresh couple and a fresh place
+ * from `setUp`. No shrinking: on an emulator one more run costs seconds, and the plan is printed.
+ */
+export async function assertHistories(
+  bot: { core: Core },
+  runs: number,
+  setUp: () => Promise<{ a: Partner; b: Partner; group: Group; coupleId: number }>,
+): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(historyPlan, async (plan) => {
+      const world = await setUp();
+      await playHistory(
+        {
+          ...world,
+          engine: bot.core.engine,
+          tag: randomBytes(3).toString('hex'),
+          outboxSettled: () => outboxSettled(bot).then(() => undefined),
+        },
+        plan,
+      ).catch((error: unknown) => {
+        // A step that timed out says what it waited for; the plan says how it got there.
+        if (error instanceof Error && !error.message.includes('plan: '))
+          error.message += `\n${describe(plan)}`;
+        throw error;
+      });
+    }),
+    { numRuns: runs, endOnFailure: true },
+  );
+}
+
 /** Plays a history and fails with a description of the first thing the channel should not have shown. */
 export async function playHistory(w: HistoryWorld, plan: HistoryPlan): Promise<void> {
   const canary = (round: number, who: 'a' | 'b', q: string) => `${w.tag}R${round}${who.toUpperCase()}${q}`;
@@ -102,7 +136,6 @@ export async function playHistory(w: HistoryWorld, plan: HistoryPlan): Promise<v
   let consented = false;
   let revoked = false;
   let safetyLines = 0;
-  let oneSided = 0;
 
   const code = await w.group.link();
   await w.a.run('therapist', code);
@@ -136,7 +169,9 @@ export async function playHistory(w: HistoryWorld, plan: HistoryPlan): Promise<v
       const t = texts[who];
       if (s.skipDeposit) t.deposit = null;
       for (const c of [t.countOn, t.deposit, t.hear]) if (c) all.add(c);
-      await p.waitForText(copy.checkin.prompt, i + 1);
+      // The newest [Start] is this round's once its prompt is out. (A prompt to someone who did
+      // not play a one-sided round may never have gone out: the deadline came first.)
+      await w.outboxSettled();
       await p.press(copy.checkin.start);
       const sc = SCORES[who];
       await p.answer([
@@ -163,7 +198,7 @@ export async function playHistory(w: HistoryWorld, plan: HistoryPlan): Promise<v
     if (!round.bothSend) {
       w.engine.closeRound(opened.roundId);
       // The release question only comes when A shared something; A always shares count-on.
-      await w.a.waitForText(copy.deadline.releaseAsk, ++oneSided);
+      await w.outboxSettled();
       await w.a.press(round.release ? copy.deadline.releaseButton : copy.deadline.keepButton);
     }
     if (posts && words) {
