@@ -2,7 +2,13 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
 import { sparkline } from '../../src/checkin/summary.ts';
-import { assertHistories, type Group, type Partner } from '../support/channel-history.ts';
+import {
+  assertHistories,
+  fullRound,
+  type Group,
+  type Partner,
+  ROUND_WORDS,
+} from '../support/channel-history.ts';
 import {
   type DiscordBot,
   type DiscordPerson,
@@ -14,7 +20,6 @@ import {
   textOf,
 } from '../support/discord/flow.ts';
 import type { BotMessage } from '../support/discord/server.ts';
-import { outboxSettled } from '../support/outbox.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
 
 // Therapist channels on Discord (issue 6): the real discord.js adapter against the strict local
@@ -100,28 +105,12 @@ function shownTimes(x: DiscordPerson, what: string, count: number): Promise<unkn
   );
 }
 
-const A_WORDS = ['A count on walks', 'A deposit called', 'A hear me'];
-const B_WORDS = ['B count on tea', 'B deposit group', 'B hear private'];
-let occurrence = 0;
+const A_WORDS = ROUND_WORDS.a;
+const B_WORDS = ROUND_WORDS.b;
 
 /** A whole scheduled round, both sending; B keeps "hear" private. */
-async function round(a: DiscordPerson, b: DiscordPerson, coupleId: number): Promise<void> {
-  bot.core.engine.openRound(coupleId, `s:dc-channels-${++occurrence}`, Date.now());
-  for (const [p, answers, keepHear] of [
-    [a, [7, 6, 9, A_WORDS[0]!, A_WORDS[1]!, 3, 2, A_WORDS[2]!], false],
-    [b, [5, 4, 8, B_WORDS[0]!, B_WORDS[1]!, 1, 0, B_WORDS[2]!], true],
-  ] as const) {
-    // The newest [Start] is this round's once its prompt is out.
-    await outboxSettled(bot);
-    await p.press(copy.checkin.start);
-    await p.answer([...answers]);
-    if (keepHear) {
-      await p.press(copy.questions.hear.label);
-      await p.press(copy.review.keep);
-    }
-    await p.press(copy.review.send);
-  }
-  await outboxSettled(bot);
+function round(a: DiscordPerson, b: DiscordPerson, coupleId: number): Promise<void> {
+  return fullRound(bot, coupleId, partner(a), partner(b));
 }
 
 /** A partner as the history player drives them. */

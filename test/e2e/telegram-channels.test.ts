@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copy } from '../../src/checkin/copy.ts';
 import { sparkline } from '../../src/checkin/summary.ts';
-import { assertHistories, type Group, type Partner } from '../support/channel-history.ts';
-import { outboxSettled } from '../support/outbox.ts';
+import {
+  assertHistories,
+  fullRound,
+  type Group,
+  type Partner,
+  ROUND_WORDS,
+} from '../support/channel-history.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import type { BotMessage, TestGroup } from '../support/telegram/emulator.ts';
 import {
@@ -67,10 +72,8 @@ function consentRequest(p: Person): Promise<BotMessage> {
   );
 }
 
-const A_WORDS = ['A count on walks', 'A deposit called', 'A hear me'];
-const B_WORDS = ['B count on tea', 'B deposit group', 'B hear private'];
-
-let occurrence = 0;
+const A_WORDS = ROUND_WORDS.a;
+const B_WORDS = ROUND_WORDS.b;
 
 /** Waits until `count` messages in a partner's chat have shown `what`. */
 function shownTimes(p: Person, what: string, count: number): Promise<unknown> {
@@ -81,25 +84,9 @@ function shownTimes(p: Person, what: string, count: number): Promise<unknown> {
 }
 
 /** A whole scheduled round, both sending; B keeps "hear" private. */
-async function round(a: Person, b: Person): Promise<void> {
+function round(a: Person, b: Person): Promise<void> {
   const coupleId = bot.core.repo.activeCoupleOf(a.member().id)!.id;
-  // As the scheduler opens it (on-demand check-ins are limited to two a day).
-  bot.core.engine.openRound(coupleId, `s:channels-${++occurrence}`, Date.now());
-  for (const [p, answers, keepHear] of [
-    [a, [7, 6, 9, A_WORDS[0]!, A_WORDS[1]!, 3, 2, A_WORDS[2]!], false],
-    [b, [5, 4, 8, B_WORDS[0]!, B_WORDS[1]!, 1, 0, B_WORDS[2]!], true],
-  ] as const) {
-    // The newest [Start] is this round's once its prompt is out.
-    await outboxSettled(bot);
-    await p.press(copy.checkin.start);
-    await p.answer([...answers]);
-    if (keepHear) {
-      await p.press(copy.questions.hear.label);
-      await p.press(copy.review.keep);
-    }
-    await p.press(copy.review.send);
-  }
-  await outboxSettled(bot);
+  return fullRound(bot, coupleId, partner(a), partner(b));
 }
 
 /** A partner as the history player drives them. */

@@ -97,6 +97,42 @@ const SCORES = {
   b: { consistency: 5, reliability: 4, safety: 8, fear: 1, anger: 0 },
 };
 
+/** What the partners type in fullRound. */
+export const ROUND_WORDS = {
+  a: ['A count on walks', 'A deposit called', 'A hear me'],
+  b: ['B count on tea', 'B deposit group', 'B hear private'],
+} as const;
+let occurrence = 0;
+
+/**
+ * A whole round through a platform, opened as the scheduler opens it (on-demand check-ins are
+ * limited to two a day): both send; B keeps "hear" (ROUND_WORDS.b[2]) private.
+ */
+export async function fullRound(
+  bot: { core: Core },
+  coupleId: number,
+  a: Partner,
+  b: Partner,
+): Promise<void> {
+  bot.core.engine.openRound(coupleId, `s:full-round-${++occurrence}`, Date.now());
+  const [wa, wb] = [ROUND_WORDS.a, ROUND_WORDS.b];
+  for (const [p, answers, keepHear] of [
+    [a, [7, 6, 9, wa[0], wa[1], 3, 2, wa[2]], false],
+    [b, [5, 4, 8, wb[0], wb[1], 1, 0, wb[2]], true],
+  ] as const) {
+    // The newest [Start] is this round's once its prompt is out.
+    await outboxSettled(bot);
+    await p.press(copy.checkin.start);
+    await p.answer([...answers]);
+    if (keepHear) {
+      await p.press(copy.questions.hear.label);
+      await p.press(copy.review.keep);
+    }
+    await p.press(copy.review.send);
+  }
+  await outboxSettled(bot);
+}
+
 /**
  * Plays `runs` generated histories on a running bot, each with a fresh couple and a fresh place
  * from `setUp`. No shrinking: on an emulator one more run costs seconds, and the plan is printed.
