@@ -338,12 +338,8 @@ export function channelMoved(w: Work, channelId: number, chatId: string): boolea
 /** After a two-sided reveal: one post to each active channel of the couple that consented before the round opened. */
 export function queueChannelReveals(w: Work, round: RoundRow): void {
   for (const channel of w.repo.channelsOfCouple(round.coupleId)) {
-    if (
-      channel.status !== 'active' ||
-      channel.activatedAt === null ||
-      !openedAfter(round, channel.activatedAt)
-    )
-      continue;
+    const recipient = channelRecipient(w, channel);
+    if (!recipient || !openedAfter(round, recipient.consentedAt)) continue;
     queue(w, {
       channelId: channel.id,
       kind: 'channel-reveal',

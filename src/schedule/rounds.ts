@@ -81,6 +81,8 @@ export async function reconcile(d: RoundsDeps): Promise<ReconcileReport> {
   report.uncertain = d.repo.markStaleSendingUncertain(now - SENDING_TIMEOUT, now);
   report.requeued = await d.relay.sweep();
   d.repo.pruneInbound(now - INBOUND_KEYS_KEPT);
+  // A /link nobody redeemed in time leaves a group's name behind, and nothing else.
+  d.repo.pruneUnredeemedLinks(now);
   d.log.info('reconciled', { ...report });
   return report;
 }

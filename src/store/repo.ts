@@ -621,6 +621,24 @@ export class Repo {
       .run();
   }
 
+  /** Deletes channels still waiting for a /link code to be redeemed whose every code has expired. */
+  pruneUnredeemedLinks(now: number): number {
+    const live = this.db
+      .select({ id: t.invites.id })
+      .from(t.invites)
+      .where(
+        and(
+          eq(t.invites.channelId, t.therapistChannels.id),
+          isNull(t.invites.usedAt),
+          gt(t.invites.expiresAt, now),
+        ),
+      );
+    return this.db
+      .delete(t.therapistChannels)
+      .where(and(eq(t.therapistChannels.status, 'linking'), sql`not exists ${live}`))
+      .run().changes;
+  }
+
   /** Consents to a channel that are in force (granted, not revoked). */
   activeConsents(channelId: number): ConsentRow[] {
     return this.db

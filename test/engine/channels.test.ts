@@ -177,6 +177,23 @@ describe('linking a group', () => {
     expect(channelRow(l.group)?.status).toBe('linking');
   });
 
+  it('forgets a group whose code nobody redeemed in time, name and all, and keeps linked ones', () => {
+    const l = setUp();
+    linkCode(l);
+    const other = sim.group('Second practice');
+    other.managers.add(l.therapist);
+    l.couple.a.say(
+      `/therapist ${textOf(other.command(l.therapist, '/link')).match(/\/therapist (\S+)/)![1]}`,
+    );
+    expect(sim.repo.pruneUnredeemedLinks(sim.now)).toBe(0);
+    sim.advance(49 * HOUR);
+    expect(sim.repo.pruneUnredeemedLinks(sim.now)).toBe(1);
+    expect(channelRow(l.group)).toBeUndefined();
+    expect(channelRow(other)?.status).toBe('awaiting-consent');
+    // The group can still be linked again later.
+    expect(textOf(l.group.command(l.therapist, '/link'))).toContain(copy.channel.linkCode);
+  });
+
   it('will not re-link a group that is bound to a couple, and a new /link replaces an unused code', () => {
     const l = setUp();
     const first = linkCode(l);
