@@ -45,7 +45,7 @@ export function toInbound(update: Update, botUsername: string): Inbound | null {
   }
   if (!('message' in update)) return null;
   const m = update.message;
-  if (!m.from || m.from.is_bot) return null;
+  if (!m.from || (m.from.is_bot && !isAnonymousAdmin(m))) return null;
   const base = { actor: actorOf(m.from), chat: chatOf(m.chat), dedupeKey };
   const text = 'text' in m ? m.text : '';
   const command =
@@ -59,6 +59,14 @@ export function toInbound(update: Update, botUsername: string): Inbound | null {
   // Anything else typed in private is text (a sticker or photo counts as empty text); group
   // chatter is not for us (with privacy mode on, Telegram does not even send it).
   return base.chat.kind === 'private' ? { ...base, kind: 'text', text } : null;
+}
+
+/**
+ * A group admin who posts anonymously: Telegram sends their messages from a bot account
+ * (GroupAnonymousBot) on behalf of the group itself. Only admins can do that.
+ */
+export function isAnonymousAdmin(m: { chat: { id: number }; sender_chat?: { id: number } }): boolean {
+  return m.sender_chat?.id === m.chat.id;
 }
 
 function actorOf(from: {
@@ -148,12 +156,10 @@ export class TelegramAdapter implements Adapter {
         inbound.chat.kind === 'group' &&
         CHAT_INFO_COMMANDS.has(inbound.name)
       ) {
-        const chat = 'message' in ctx.update ? ctx.update.message.chat : undefined;
-        const info = await this.#chatInfo(
-          inbound.chat.chatId,
-          chat && 'title' in chat ? chat.title : '',
-          inbound.actor,
-        );
+        const message = 'message' in ctx.update ? ctx.update.message : undefined;
+        const title = message && 'title' in message.chat ? message.chat.title : '';
+        const anonymous = message !== undefined && isAnonymousAdmin(message);
+        const info = await this.#chatInfo(inbound.chat.chatId, title, anonymous ? null : inbound.actor);
         if (info) inbound.chatInfo = info;
       }
       const out = inbound ? engine.handle(inbound) : [];
@@ -173,12 +179,13 @@ export class TelegramAdapter implements Adapter {
     this.o.log.info('telegram-started', { mode: this.o.webhook ? 'webhook' : 'polling' });
   }
 
-  // Who may link a group, and whether the bot may post there, is only Telegram's to say.
-  async #chatInfo(chatId: string, title: string, actor: Actor): Promise<ChatInfo | undefined> {
+  // Who may link a group, and whether the bot may post there, is only Telegram's to say. An
+  // anonymous admin (actor null) is an admin by definition, and has no member record to ask for.
+  async #chatInfo(chatId: string, title: string, actor: Actor | null): Promise<ChatInfo | undefined> {
     const telegram = this.bot.telegram;
     try {
       const [member, self, count] = await Promise.all([
-        telegram.getChatMember(chatId, Number(actor.userId)),
+        actor ? telegram.getChatMember(chatId, Number(actor.userId)) : { status: 'administrator' as const },
         telegram.getChatMember(chatId, this.#botId),
         telegram.callApi('getChatMemberCount', { chat_id: chatId }),
       ]);

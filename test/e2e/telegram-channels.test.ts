@@ -130,6 +130,20 @@ describe('a therapist group on Telegram', () => {
     expect(bot.emu.rejected).toEqual([]);
   });
 
+  it('lets an admin who posts anonymously /link, though Telegram sends it from a bot account', async () => {
+    const { group } = practice();
+    await group.sendCommandAsAnonymousAdmin('/link');
+    await bot.settle();
+    expect(text(group.messages().at(-1))).toContain(copy.channel.linkCode);
+    expect(bot.core.repo.channelByChat('telegram', String(group.id))?.status).toBe('linking');
+    // Chatter from the same account is still nothing for the bot.
+    group.setBotStatus('administrator');
+    const count = group.messages().length;
+    await group.sendCommandAsAnonymousAdmin('/weather');
+    await bot.settle();
+    expect(group.messages()).toHaveLength(count);
+  });
+
   it('posts nothing on one consent, then each reveal in the narrower scope, protected, until /revoke', async () => {
     const { a, b } = await couple();
     const { group, therapist } = practice();

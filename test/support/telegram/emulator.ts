@@ -192,6 +192,11 @@ export interface TestGroup {
     args?: string,
     opts?: { mention?: boolean },
   ): Promise<SentUpdate>;
+  /**
+   * A command from an admin who posts anonymously: as on Telegram, from GroupAnonymousBot
+   * (id 1087968824, is_bot) with sender_chat set to the group itself.
+   */
+  sendCommandAsAnonymousAdmin(command: string, args?: string): Promise<SentUpdate>;
   pressButtonAs(
     user: TestUser,
     messageId: number,
@@ -414,6 +419,14 @@ const BUTTON_ACTIONS = [
   'web_app',
   'copy_text',
 ];
+
+/** The account Telegram posts anonymous group admins' messages from. */
+const GROUP_ANONYMOUS_BOT: TgUser = {
+  id: 1087968824,
+  is_bot: true,
+  first_name: 'Group',
+  username: 'GroupAnonymousBot',
+};
 
 function makeToken(botId: number): string {
   return `${botId}:AA${randomBytes(33).toString('base64url').slice(0, 33)}`;
@@ -795,6 +808,8 @@ class Emulator implements TelegramEmulator {
         const name = o?.mention ? `${command}@${this.botUsername}` : command;
         return this.#userMessage(token, chat, u.user, ...this.#command(name, args));
       },
+      sendCommandAsAnonymousAdmin: (command, args) =>
+        this.#userMessage(token, chat, GROUP_ANONYMOUS_BOT, ...this.#command(command, args), chat),
       pressButtonAs: (u, messageId, data, o) => {
         join(u);
         return this.#press(token, chat, u.user, messageId, data, o?.force ?? false);
@@ -859,6 +874,7 @@ class Emulator implements TelegramEmulator {
     from: TgUser,
     text: string,
     entities?: Record<string, unknown>[],
+    senderChat?: TgChat,
   ): Promise<SentUpdate> {
     return this.#queue(async () => {
       if (this.#closed) throw new Error('emulator is closed');
@@ -872,6 +888,7 @@ class Emulator implements TelegramEmulator {
         botToken: token,
       };
       if (entities) message.entities = entities;
+      if (senderChat) message.sender_chat = senderChat;
       const updateId = this.#s.updateId;
       const heard = chat.type === 'private' || this.#hears(token, chat, text);
       if (!heard) this.#s.messageId++;
