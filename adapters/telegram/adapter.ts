@@ -137,9 +137,14 @@ export class TelegramAdapter implements Adapter {
         ? `https://t.me/${this.#username}?start=${code}`
         : (previous?.(platform, code) ?? null);
     this.#botId = me.id;
+    // In groups, /link is offered to admins only (the most specific scope wins for a user).
     const scopes = [
       { list: COMMAND_LIST, scope: { type: 'all_private_chats' as const } },
-      { list: GROUP_COMMAND_LIST, scope: { type: 'all_group_chats' as const } },
+      {
+        list: GROUP_COMMAND_LIST.filter((c) => !CHAT_INFO_COMMANDS.has(c.name)),
+        scope: { type: 'all_group_chats' as const },
+      },
+      { list: GROUP_COMMAND_LIST, scope: { type: 'all_chat_administrators' as const } },
     ];
     for (const { list, scope } of scopes) {
       await this.bot.telegram

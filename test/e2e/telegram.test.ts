@@ -444,8 +444,16 @@ describe('the Telegram bot', () => {
         language_code: '',
       },
       {
-        commands: GROUP_COMMAND_LIST.map((c) => ({ command: c.name, description: c.description })),
+        commands: GROUP_COMMAND_LIST.filter((c) => c.name !== 'link').map((c) => ({
+          command: c.name,
+          description: c.description,
+        })),
         scope: { type: 'all_group_chats' },
+        language_code: '',
+      },
+      {
+        commands: GROUP_COMMAND_LIST.map((c) => ({ command: c.name, description: c.description })),
+        scope: { type: 'all_chat_administrators' },
         language_code: '',
       },
     ]);
