@@ -345,17 +345,14 @@ export class DiscordAdapter implements Adapter {
     };
     if (!installed || !i.guildId) return info;
     try {
-      const lookups = Promise.all([
-        this.rest.get(Routes.guild(i.guildId), { query: new URLSearchParams({ with_counts: 'true' }) }),
-        this.rest.get(Routes.channel(i.channelId)),
-      ]);
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('lookup timed out')), GUILD_LOOKUP_MS),
-      );
-      const [guild, channel] = (await Promise.race([lookups, timeout])) as [
-        { name?: string; approximate_member_count?: number },
-        { name?: string },
-      ];
+      const signal = AbortSignal.timeout(GUILD_LOOKUP_MS);
+      const [guild, channel] = (await Promise.all([
+        this.rest.get(Routes.guild(i.guildId), {
+          query: new URLSearchParams({ with_counts: 'true' }),
+          signal,
+        }),
+        this.rest.get(Routes.channel(i.channelId), { signal }),
+      ])) as [{ name?: string; approximate_member_count?: number }, { name?: string }];
       const name = channel.name ? `#${channel.name}` : info.title;
       info.title = guild.name ? `${guild.name} ${name}` : name;
       info.memberCount = guild.approximate_member_count ?? null;

@@ -14,6 +14,9 @@ import type { Actor, ChatInfo, ChatRef, Inbound, Outbound, OutboundMessage } fro
 import { errorFields, type Logger } from '../../src/ops/log.ts';
 import { classify, clearKeyboard, deleteMessages, sendMessage, TELEGRAM_LIMITS } from './send.ts';
 
+/** Group commands offered to group admins only (anyone may still type them; the engine checks). */
+const ADMIN_ONLY = new Set(['link']);
+
 /** The longest 429 wait an inline reply sits out before giving up. */
 const INLINE_RETRY_LIMIT = 5000;
 
@@ -141,7 +144,7 @@ export class TelegramAdapter implements Adapter {
     const scopes = [
       { list: COMMAND_LIST, scope: { type: 'all_private_chats' as const } },
       {
-        list: GROUP_COMMAND_LIST.filter((c) => !CHAT_INFO_COMMANDS.has(c.name)),
+        list: GROUP_COMMAND_LIST.filter((c) => !ADMIN_ONLY.has(c.name)),
         scope: { type: 'all_group_chats' as const },
       },
       { list: GROUP_COMMAND_LIST, scope: { type: 'all_chat_administrators' as const } },
